@@ -1,0 +1,1 @@
+// EventLoop: One thread, one epoll, timers, cross-thread execute, buffers, writev queue.

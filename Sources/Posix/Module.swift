@@ -1,0 +1,1 @@
+// Posix: Owned file descriptors, errno, the syscall funnel, socket addresses.

@@ -1,0 +1,1 @@
+// Proxy: Client sessions, system tables, routing, retries.

@@ -1,0 +1,1 @@
+// Transport: TCP (later TLS) connections behind one interface, listeners, connectors.

@@ -1,0 +1,1 @@
+// Upstream: Control connection, hosts, pools, load balancing, reconnects, prepared cache.
