@@ -1,1 +1,0 @@
-// EventLoop: One thread, one epoll, timers, cross-thread execute, buffers, writev queue.

@@ -1,1 +1,0 @@
-// Posix: Owned file descriptors, errno, the syscall funnel, socket addresses.

@@ -1,1 +1,0 @@
-// Transport: TCP (later TLS) connections behind one interface, listeners, connectors.

@@ -1,0 +1,58 @@
+import EventLoop
+import Synchronization
+import Testing
+
+@Suite struct EventLoopTests {
+    @Test func executeRunsOnTheLoopThread() async throws {
+        let loop = try EventLoop()
+        loop.start()
+        defer { loop.stop(); loop.join() }
+        let ran = Promise<Bool>()
+        loop.execute { ran.fulfill(loop.inEventLoop) }
+        #expect(await ran.wait() == true)
+        #expect(!loop.inEventLoop)
+    }
+
+    @Test func timersFireInDeadlineOrderAndCancelledOnesDoNot() async throws {
+        let loop = try EventLoop()
+        loop.start()
+        defer { loop.stop(); loop.join() }
+        let order = Mutex<[Int]>([])
+        let done = Promise<[Int]>()
+        loop.execute {
+            loop.schedule(after: .milliseconds(30)) { order.withLock { $0.append(3) } }
+            loop.schedule(after: .milliseconds(10)) { order.withLock { $0.append(1) } }
+            let cancelled = loop.schedule(after: .milliseconds(20)) { order.withLock { $0.append(2) } }
+            loop.cancel(cancelled)
+            loop.schedule(after: .milliseconds(40)) { done.fulfill(order.withLock { $0 }) }
+        }
+        #expect(await done.wait() == [1, 3])
+    }
+
+    @Test func manyCrossThreadTasksAllRunExactlyOnce() async throws {
+        let loop = try EventLoop()
+        loop.start()
+        defer { loop.stop(); loop.join() }
+        let count = Counter()
+        let done = Promise<Int>()
+        let total = 10_000
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    for _ in 0..<(total / 4) {
+                        loop.execute {
+                            let n = count.increment()
+                            if n == total { done.fulfill(n) }
+                        }
+                    }
+                }
+            }
+        }
+        #expect(await done.wait() == total)
+    }
+}
+
+final class Counter: Sendable {
+    private let value = Mutex(0)
+    func increment() -> Int { value.withLock { $0 += 1; return $0 } }
+}
