@@ -1,0 +1,152 @@
+import CQLProtocol
+import EventLoop
+import Foundation
+
+/// The upstream connections of one loop for one protocol version: `connectionsPerHost` per node, opened
+/// eagerly, reopened with exponential backoff and jitter. Only its loop touches it, so no locks.
+public final class ConnectionPool {
+    public let loop: EventLoop
+    public let version: ProtocolVersion
+    private let config: UpstreamConfig
+    private var hosts: [UUID: HostSlot] = [:]
+    private var order: [UUID] = []
+    private var cursor = 0
+    private var readyWaiters: [() -> Void] = []
+    private var isShutDown = false
+
+    final class HostSlot {
+        var host: UpstreamHost
+        var connections: [UpstreamConnection] = []
+        var connecting = 0
+        var failures = 0
+        var retry: TimerHandle?
+        var removed = false
+        init(host: UpstreamHost) { self.host = host }
+    }
+
+    public init(loop: EventLoop, version: ProtocolVersion, config: UpstreamConfig) {
+        self.loop = loop
+        self.version = version
+        self.config = config
+    }
+
+    public var readyConnectionCount: Int { hosts.values.reduce(0) { $0 + $1.connections.count } }
+
+    /// Per node: how many connections are open (for tests, metrics, readiness).
+    public var connectionsByHost: [UUID: Int] { hosts.mapValues { $0.connections.count } }
+
+    /// Adopts the control connection's view of the cluster: new nodes get connections, gone ones lose theirs.
+    public func update(hosts newHosts: [UpstreamHost]) {
+        loop.assertInLoop()
+        guard !isShutDown else { return }
+        let ids = Set(newHosts.map(\.hostID))
+        for (id, slot) in hosts where !ids.contains(id) {
+            slot.removed = true
+            if let retry = slot.retry { loop.cancel(retry) }
+            for connection in slot.connections { connection.close(.connectionClosed("node left the cluster")) }
+            hosts[id] = nil
+        }
+        for host in newHosts {
+            if let slot = hosts[host.hostID] {
+                let moved = slot.host.address != host.address
+                slot.host = host
+                if moved { for c in slot.connections { c.close(.connectionClosed("node moved")) } }
+                if host.isUp && slot.failures > 0, let retry = slot.retry {
+                    // The cluster says it is back: try now instead of waiting out the backoff.
+                    loop.cancel(retry)
+                    slot.retry = nil
+                    fill(slot)
+                }
+            } else {
+                let slot = HostSlot(host: host)
+                hosts[host.hostID] = slot
+                fill(slot)
+            }
+        }
+        order = newHosts.map(\.hostID).filter { hosts[$0] != nil }
+    }
+
+    /// Runs `body` once some connection is ready (at once if one is).
+    public func whenReady(_ body: @escaping () -> Void) {
+        if readyConnectionCount > 0 { body() } else { readyWaiters.append(body) }
+    }
+
+    /// Round-robin over nodes; on a node, a connection already in the wanted keyspace is preferred.
+    public func pick(for ordering: KeyspaceOrdering) -> UpstreamConnection? {
+        guard !order.isEmpty else { return nil }
+        for step in 0..<order.count {
+            let index = (cursor + step) % order.count
+            guard let slot = hosts[order[index]], !slot.connections.isEmpty else { continue }
+            cursor = (index + 1) % order.count
+            var best: UpstreamConnection?
+            for connection in slot.connections where connection.hasFreeStream {
+                if connection.isImmediate(for: ordering) { return connection }
+                if best == nil || connection.inFlight < best!.inFlight { best = connection }
+            }
+            if let best { return best }
+        }
+        return nil
+    }
+
+    /// Closes everything and stops reconnecting.
+    public func shutdown() {
+        isShutDown = true
+        for slot in hosts.values {
+            if let retry = slot.retry { loop.cancel(retry) }
+            for connection in slot.connections { connection.close(.connectionClosed("proxy shutting down")) }
+        }
+        hosts.removeAll()
+        order.removeAll()
+    }
+
+    private func fill(_ slot: HostSlot) {
+        while slot.connections.count + slot.connecting < config.connectionsPerHost {
+            slot.connecting += 1
+            UpstreamConnection.open(host: slot.host, version: version, config: config, loop: loop) { [weak self] result in
+                self?.opened(result, slot: slot)
+            }
+        }
+    }
+
+    private func opened(_ result: Result<UpstreamConnection, UpstreamError>, slot: HostSlot) {
+        slot.connecting -= 1
+        switch result {
+        case .success(let connection):
+            guard !slot.removed, !isShutDown else { connection.close(.connectionClosed("no longer needed")); return }
+            slot.failures = 0
+            slot.connections.append(connection)
+            connection.onClose = { [weak self, weak slot] closed, _ in
+                guard let self, let slot else { return }
+                slot.connections.removeAll { $0 === closed }
+                if !slot.removed && !self.isShutDown { self.scheduleRetry(slot) }
+            }
+            let waiters = readyWaiters
+            readyWaiters.removeAll()
+            for waiter in waiters { waiter() }
+        case .failure:
+            guard !slot.removed, !isShutDown else { return }
+            slot.failures += 1
+            scheduleRetry(slot)
+        }
+    }
+
+    private func scheduleRetry(_ slot: HostSlot) {
+        guard slot.retry == nil else { return }
+        let delay = Backoff.delay(attempt: slot.failures, base: config.reconnectBase, max: config.reconnectMax)
+        slot.retry = loop.schedule(after: delay) { [weak self, weak slot] in
+            guard let self, let slot else { return }
+            slot.retry = nil
+            self.fill(slot)
+        }
+    }
+}
+
+/// Exponential backoff with full jitter: spreads reconnect storms after an outage.
+public enum Backoff {
+    public static func delay(attempt: Int, base: Duration, max: Duration) -> Duration {
+        let exponent = Swift.min(attempt, 20)
+        let ceiling = Swift.min(base * (1 << exponent), max)
+        let fraction = Double.random(in: 0.5...1.0)
+        return ceiling * fraction
+    }
+}

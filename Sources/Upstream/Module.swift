@@ -1,1 +1,0 @@
-// Upstream: Control connection, hosts, pools, load balancing, reconnects, prepared cache.

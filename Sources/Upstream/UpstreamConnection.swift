@@ -1,0 +1,347 @@
+import CQLProtocol
+import EventLoop
+import Foundation
+import Posix
+import Transport
+
+/// One connection to one upstream node, shared by many clients of the same loop and protocol version.
+///
+/// Keyspaces: CQL v3/v4 have no per-request keyspace, so a connection has one current keyspace, set by USE.
+/// Rather than one connection set per keyspace (what the Go proxy does, never evicted), each connection tracks
+/// its keyspace and switches on demand: requests that read it (`.dependent`) are sent at once when it
+/// matches; otherwise they wait, in order, until the dependent requests in flight are answered, an internal
+/// USE has switched the connection, and then go. A client's own USE is a `.barrier` that runs alone.
+/// Nodes may execute one connection's requests concurrently, which is why a switch waits for the
+/// in-flight dependents instead of pipelining the USE in front of them.
+public final class UpstreamConnection: ConnectionDelegate {
+    public let host: UpstreamHost
+    public let version: ProtocolVersion
+    public let loop: EventLoop
+    private let connection: Connection
+    private let config: UpstreamConfig
+    private var streams = StreamTable()
+    private var handshake: Handshake?
+    public private(set) var isReady = false
+    public private(set) var isClosed = false
+
+    /// The keyspace the node's session for this connection is in.
+    public private(set) var keyspace: String?
+    private var barrierInFlight = false
+    private var dependentInFlight = 0
+    private var parked: [(bytes: [UInt8], request: ClientRequest)] = []
+
+    private var heartbeat: TimerHandle?
+    private var lastHeardAt = MonotonicClock.now()
+    private var drainWaiters: [() -> Void] = []
+
+    /// Set by the owner: called once when the connection is gone.
+    public var onClose: ((UpstreamConnection, UpstreamError) -> Void)?
+    /// Server-pushed EVENTs (only connections that sent REGISTER get them).
+    public var onEvent: ((EventMessage) -> Void)?
+
+    /// Connects, runs STARTUP (and authentication), then calls `completion` on `loop`.
+    public static func open(
+        host: UpstreamHost, version: ProtocolVersion, config: UpstreamConfig, loop: EventLoop,
+        completion: @escaping (Result<UpstreamConnection, UpstreamError>) -> Void
+    ) {
+        TCPConnector.connect(to: host.address, on: loop, timeout: config.connectTimeout) { result in
+            switch result {
+            case .failure(let error):
+                completion(.failure(.transport(error)))
+            case .success(let tcp):
+                let upstream = UpstreamConnection(host: host, version: version, connection: tcp, config: config)
+                upstream.startHandshake(completion)
+            }
+        }
+    }
+
+    init(host: UpstreamHost, version: ProtocolVersion, connection: Connection, config: UpstreamConfig) {
+        self.host = host
+        self.version = version
+        self.connection = connection
+        self.loop = connection.loop
+        self.config = config
+        connection.delegate = self
+    }
+
+    public var inFlight: Int { streams.inFlight }
+    public var hasFreeStream: Bool { streams.hasFreeStream }
+    public var isWriteBackedUp: Bool { connection.isWriteBackedUp }
+
+    /// Whether a request for `keyspace` would leave at once on this connection.
+    public func isImmediate(for ordering: KeyspaceOrdering) -> Bool {
+        switch ordering {
+        case .independent: return true
+        case .dependent(let ks): return parked.isEmpty && !barrierInFlight && keyspace == ks
+        case .barrier: return parked.isEmpty && !barrierInFlight && dependentInFlight == 0
+        }
+    }
+
+    // MARK: Client requests
+
+    /// Sends a client's frame, rewriting its stream id in place. False when no stream id is free.
+    public func send(_ frame: UnsafeMutableRawBufferPointer, request: ClientRequest) -> Bool {
+        guard isReady, streams.hasFreeStream else { return false }
+        if isImmediate(for: request.ordering) {
+            return transmit(frame, request: request)
+        }
+        parked.append((Array(frame), request))
+        pump()
+        return true
+    }
+
+    @discardableResult
+    private func transmit(_ frame: UnsafeMutableRawBufferPointer, request: ClientRequest) -> Bool {
+        guard let stream = streams.allocate(.client(request)) else { return false }
+        switch request.ordering {
+        case .independent: break
+        case .dependent: dependentInFlight += 1
+        case .barrier: barrierInFlight = true
+        }
+        FrameHeader.writeStreamID(stream, into: frame)
+        connection.write(UnsafeRawBufferPointer(frame))
+        return true
+    }
+
+    /// Sends parked requests, in order, as far as the keyspace rules allow.
+    private func pump() {
+        while let first = parked.first {
+            switch first.request.ordering {
+            case .independent:
+                break
+            case .dependent(let ks):
+                if barrierInFlight { return }
+                if ks != keyspace {
+                    if dependentInFlight > 0 { return }
+                    switchKeyspace(to: ks)
+                    return
+                }
+            case .barrier:
+                if barrierInFlight || dependentInFlight > 0 { return }
+            }
+            var entry = parked.removeFirst()
+            let sent = entry.bytes.withUnsafeMutableBytes { transmit($0, request: entry.request) }
+            if !sent { entry.request.handler.upstreamDidFail(entry.request, error: .noConnectionAvailable) }
+        }
+    }
+
+    private func switchKeyspace(to ks: String) {
+        barrierInFlight = true
+        let query = "USE \"\(ks.replacingOccurrences(of: "\"", with: "\"\""))\""
+        let message = RequestMessage.query(QueryRequest(query: query, parameters: QueryParameters(consistency: .one)))
+        sendInternal(message) { [weak self] result in
+            guard let self else { return }
+            self.barrierInFlight = false
+            if case .success(.result(.setKeyspace(let name))) = result {
+                self.keyspace = name
+            } else {
+                // The keyspace is gone (or the node refused): answer everyone who waited for it.
+                let why: String
+                switch result {
+                case .success(.error(let e)): why = e.message
+                case .failure(let e): why = e.description
+                default: why = "unexpected answer to USE"
+                }
+                let failed = self.parked.filter { $0.request.ordering == .dependent(ks) }
+                self.parked.removeAll { $0.request.ordering == .dependent(ks) }
+                for entry in failed { entry.request.handler.upstreamDidFail(entry.request, error: .keyspaceUnavailable(ks, why)) }
+            }
+            self.pump()
+        }
+    }
+
+    // MARK: Internal requests
+
+    /// Sends one of the proxy's own requests; `completion` gets the decoded answer.
+    public func sendInternal(_ message: RequestMessage, completion: @escaping InternalCompletion) {
+        guard !isClosed, let stream = streams.allocate(.internalRequest(completion)) else {
+            completion(.failure(.noConnectionAvailable))
+            return
+        }
+        let frame = Frame(request: message, version: version, stream: stream)
+        connection.write(frame.encode())
+    }
+
+    // MARK: Back-pressure
+
+    /// Calls `body` once the connection's output has drained (call only while `isWriteBackedUp`).
+    public func whenDrained(_ body: @escaping () -> Void) {
+        drainWaiters.append(body)
+    }
+
+    public func connectionDidDrain(_ connection: Connection) {
+        let waiters = drainWaiters
+        drainWaiters.removeAll()
+        for waiter in waiters { waiter() }
+    }
+
+    // MARK: Input
+
+    public func connectionDidRead(_ connection: Connection, buffer: ReadBuffer) {
+        lastHeardAt = MonotonicClock.now()
+        while !isClosed {
+            switch buffer.nextFrame(maxBodyLength: config.maxFrameBodyLength) {
+            case .incomplete:
+                return
+            case .invalid(let error):
+                close(.connectionClosed("bad frame from \(host.address): \(error)"))
+                return
+            case .frame(let header, let frame):
+                dispatch(header, frame)
+                buffer.consume(frame.count)
+            }
+        }
+    }
+
+    private func dispatch(_ header: FrameHeader, _ frame: UnsafeMutableRawBufferPointer) {
+        if header.stream == .event {
+            if let onEvent, let message = try? decode(header, frame), case .event(let event) = message { onEvent(event) }
+            return
+        }
+        guard let pending = streams.complete(header.stream) else { return }   // e.g. answered after a timeout
+        switch pending {
+        case .internalRequest(let completion):
+            do {
+                completion(.success(try decode(header, frame)))
+            } catch {
+                completion(.failure(.unexpectedResponse("\(error)")))
+            }
+        case .client(let request):
+            if header.opcode == Opcode.result.rawValue, let ks = Self.setKeyspaceName(frame) { keyspace = ks }
+            FrameHeader.writeStreamID(request.clientStream, into: frame)
+            request.handler.upstreamDidRespond(frame, header: header, request: request)
+            switch request.ordering {
+            case .independent: break
+            case .dependent: dependentInFlight -= 1
+            case .barrier: barrierInFlight = false
+            }
+            if !parked.isEmpty { pump() }
+        }
+    }
+
+    private func decode(_ header: FrameHeader, _ frame: UnsafeMutableRawBufferPointer) throws -> ResponseMessage {
+        guard !header.flags.contains(.compression) else { throw UpstreamError.unexpectedResponse("compressed frame") }
+        var reader = CQLReader(frame.frameBody)
+        return try ResponseMessage.read(&reader, opcode: Opcode(rawValue: header.opcode) ?? .error,
+                                        version: ProtocolVersion(rawValue: header.version))
+    }
+
+    /// The keyspace of a RESULT SET_KEYSPACE frame, read without decoding anything else.
+    static func setKeyspaceName(_ frame: UnsafeMutableRawBufferPointer) -> String? {
+        var reader = CQLReader(frame.frameBody)
+        guard (try? reader.readInt()) == 3 else { return nil }
+        return try? reader.readString()
+    }
+
+    // MARK: Life cycle
+
+    public func connectionDidClose(_ connection: Connection, error: Error?) {
+        let why = error.map { "\($0)" } ?? "closed by \(host.address)"
+        close(.connectionClosed(why))
+    }
+
+    public func close(_ error: UpstreamError) {
+        guard !isClosed else { return }
+        isClosed = true
+        isReady = false
+        if let heartbeat { loop.cancel(heartbeat) }
+        connection.close(error: nil)
+        for pending in streams.removeAll() {
+            switch pending {
+            case .client(let request): request.handler.upstreamDidFail(request, error: error)
+            case .internalRequest(let completion): completion(.failure(error))
+            }
+        }
+        let waiting = parked
+        parked.removeAll()
+        for entry in waiting { entry.request.handler.upstreamDidFail(entry.request, error: error) }
+        if let handshake { self.handshake = nil; handshake.completion(.failure(error)) }
+        connectionDidDrain(connection)
+        onClose?(self, error)
+        onClose = nil
+    }
+
+    func becameReady() {
+        isReady = true
+        scheduleHeartbeat()
+    }
+
+    private func scheduleHeartbeat() {
+        heartbeat = loop.schedule(after: config.heartbeatInterval) { [weak self] in
+            guard let self, !self.isClosed else { return }
+            let silentFor = MonotonicClock.now() - self.lastHeardAt
+            if silentFor > config.idleTimeout.nanosecondCount {
+                self.close(.idleTimeout)
+                return
+            }
+            self.sendInternal(.options) { _ in }
+            self.scheduleHeartbeat()
+        }
+    }
+
+    // MARK: Handshake
+
+    struct Handshake {
+        let completion: (Result<UpstreamConnection, UpstreamError>) -> Void
+    }
+
+    private func startHandshake(_ completion: @escaping (Result<UpstreamConnection, UpstreamError>) -> Void) {
+        handshake = Handshake(completion: completion)
+        let timeout = loop.schedule(after: config.connectTimeout) { [weak self] in
+            self?.close(.handshakeFailed("timed out after \(self?.config.connectTimeout ?? .zero)"))
+        }
+        var authenticator: SASLAuthenticator?
+        func finish(_ result: Result<Void, UpstreamError>) {
+            loop.cancel(timeout)
+            guard let handshake else { return }
+            self.handshake = nil
+            switch result {
+            case .success:
+                becameReady()
+                handshake.completion(.success(self))
+            case .failure(let error):
+                handshake.completion(.failure(error))
+                close(error)
+            }
+        }
+        func step(_ result: Result<ResponseMessage, UpstreamError>) {
+            switch result {
+            case .failure(let error):
+                finish(.failure(error))
+            case .success(.ready), .success(.authSuccess):
+                finish(.success(()))
+            case .success(.authenticate(let className)):
+                guard let credentials = config.credentials else {
+                    finish(.failure(.authenticationRequired(className)))
+                    return
+                }
+                authenticator = SASLAuthenticator(className: className, credentials: credentials)
+                sendInternal(.authResponse(authenticator!.initialResponse()), completion: step)
+            case .success(.authChallenge(let challenge)):
+                guard let response = authenticator?.respond(to: challenge) else {
+                    finish(.failure(.authenticationFailed("unexpected challenge")))
+                    return
+                }
+                sendInternal(.authResponse(response), completion: step)
+            case .success(.error(let error)):
+                if error.code == .protocolError, error.message.lowercased().contains("protocol version") {
+                    finish(.failure(.unsupportedProtocolVersion(version.rawValue, error.message)))
+                } else if error.code == .badCredentials {
+                    finish(.failure(.authenticationFailed(error.message)))
+                } else {
+                    finish(.failure(.handshakeFailed(error.message)))
+                }
+            case .success(let other):
+                finish(.failure(.unexpectedResponse("\(other.opcode) during handshake")))
+            }
+        }
+        sendInternal(.startup(["CQL_VERSION": "3.0.0", "DRIVER_NAME": "cql-proxy"]), completion: step)
+    }
+}
+
+extension Duration {
+    var nanosecondCount: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+    }
+}
