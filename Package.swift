@@ -20,10 +20,10 @@ let package = Package(
         .target(name: "Transport", dependencies: ["EventLoop", "Posix"]),
         .target(name: "CQLProtocol"),
         .target(name: "Upstream", dependencies: [
-            "Transport", "CQLProtocol", .product(name: "Logging", package: "swift-log"),
+            "Transport", "EventLoop", "Posix", "CQLProtocol", .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Proxy", dependencies: [
-            "Upstream", "CQLProtocol", .product(name: "Logging", package: "swift-log"),
+            "Upstream", "Transport", "EventLoop", "Posix", "CQLProtocol", .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "CQLMock", dependencies: ["CQLProtocol"]),
         .executableTarget(name: "cql-proxy", dependencies: [

@@ -29,8 +29,18 @@ extension ReadBuffer {
 }
 
 extension UnsafeMutableRawBufferPointer {
-    /// The body of a frame returned by `nextFrame`.
+    /// The body of a frame returned by `nextFrame`, envelope included.
     public var frameBody: UnsafeRawBufferPointer {
         UnsafeRawBufferPointer(rebasing: self[FrameHeader.size...])
+    }
+
+    /// The message itself: the body after any tracing id, warnings or custom payload its flags announce.
+    /// nil when that envelope is malformed.
+    public func messageBody(_ header: FrameHeader) -> UnsafeRawBufferPointer? {
+        let body = frameBody
+        guard !header.flags.isDisjoint(with: [.tracing, .warning, .customPayload]) else { return body }
+        var reader = CQLReader(body)
+        guard let envelope = try? FrameEnvelope.read(&reader, header: header) else { return nil }
+        return UnsafeRawBufferPointer(rebasing: body[envelope.messageOffset...])
     }
 }

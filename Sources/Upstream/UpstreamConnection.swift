@@ -207,7 +207,7 @@ public final class UpstreamConnection: ConnectionDelegate {
                 completion(.failure(.unexpectedResponse("\(error)")))
             }
         case .client(let request):
-            if header.opcode == Opcode.result.rawValue, let ks = Self.setKeyspaceName(frame) { keyspace = ks }
+            if header.opcode == Opcode.result.rawValue, let ks = Self.setKeyspaceName(frame, header) { keyspace = ks }
             FrameHeader.writeStreamID(request.clientStream, into: frame)
             request.handler.upstreamDidRespond(frame, header: header, request: request)
             switch request.ordering {
@@ -221,14 +221,15 @@ public final class UpstreamConnection: ConnectionDelegate {
 
     private func decode(_ header: FrameHeader, _ frame: UnsafeMutableRawBufferPointer) throws -> ResponseMessage {
         guard !header.flags.contains(.compression) else { throw UpstreamError.unexpectedResponse("compressed frame") }
-        var reader = CQLReader(frame.frameBody)
+        var reader = CQLReader(frame.messageBody(header) ?? UnsafeRawBufferPointer(start: nil, count: 0))
         return try ResponseMessage.read(&reader, opcode: Opcode(rawValue: header.opcode) ?? .error,
                                         version: ProtocolVersion(rawValue: header.version))
     }
 
     /// The keyspace of a RESULT SET_KEYSPACE frame, read without decoding anything else.
-    static func setKeyspaceName(_ frame: UnsafeMutableRawBufferPointer) -> String? {
-        var reader = CQLReader(frame.frameBody)
+    static func setKeyspaceName(_ frame: UnsafeMutableRawBufferPointer, _ header: FrameHeader) -> String? {
+        guard let body = frame.messageBody(header) else { return nil }
+        var reader = CQLReader(body)
         guard (try? reader.readInt()) == 3 else { return nil }
         return try? reader.readString()
     }

@@ -1,1 +1,1 @@
-print("cql-proxy")
+CQLProxyCommand.main()

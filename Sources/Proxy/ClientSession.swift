@@ -1,0 +1,194 @@
+import CQLProtocol
+import EventLoop
+import Transport
+import Upstream
+
+/// One client connection: reads frames, answers what the proxy owns (handshake, system tables), and
+/// forwards the rest upstream as raw bytes with only the stream id rewritten.
+final class ClientSession: ConnectionDelegate {
+    let connection: Connection
+    let context: LoopContext
+    /// Fixed by the first frame the proxy accepts; every later frame must carry it.
+    var version: ProtocolVersion?
+    var isStarted = false
+    /// The client's keyspace (USE); its QUERY/PREPARE/BATCH need upstream connections in that keyspace.
+    var keyspace: String?
+    private var events: Set<String> = []
+    var inFlight = 0
+    /// Bytes still to drop of a frame refused for its version.
+    private var skipping = 0
+    private var waitingForUpstreamDrain = false
+    private var waitingForOwnDrain = false
+
+    init(connection: Connection, context: LoopContext) {
+        self.connection = connection
+        self.context = context
+        connection.delegate = self
+    }
+
+    var replyVersion: ProtocolVersion { version ?? context.config.maxProtocolVersion }
+
+    func wantsEvent(_ type: String) -> Bool { events.contains(type) }
+    func register(_ type: String) { events.insert(type) }
+
+    func close() { connection.close(error: nil) }
+
+    // MARK: Input
+
+    func connectionDidRead(_ connection: Connection, buffer: ReadBuffer) {
+        while connection.isOpen && !isPaused {
+            if skipping > 0 {
+                let n = min(skipping, buffer.readableCount)
+                buffer.consume(n)
+                skipping -= n
+                if skipping > 0 { return }
+            }
+            switch buffer.nextFrame(maxBodyLength: context.config.maxFrameBodyLength) {
+            case .incomplete:
+                return
+            case .invalid(let error):
+                if !refuse(error, buffer: buffer) { return }
+            case .frame(let header, let frame):
+                handle(header, frame)
+                buffer.consume(frame.count)
+            }
+        }
+    }
+
+    private var isPaused: Bool { waitingForUpstreamDrain || waitingForOwnDrain }
+
+    /// Answers a frame whose framing cannot be trusted. Returns true when it could be skipped and reading
+    /// may go on; false when more bytes are needed first, or the connection was closed.
+    private func refuse(_ error: CQLProtocolError, buffer: ReadBuffer) -> Bool {
+        let bytes = UnsafeRawBufferPointer(buffer.readable)
+        switch error {
+        case .unsupportedVersion(let v):
+            // v1/v2 headers are 8 bytes with the length at 4; later ones 9 bytes with it at 5.
+            let headerSize = v < 3 ? 8 : FrameHeader.size
+            guard bytes.count >= headerSize else { return false }
+            let o = headerSize - 4
+            let length = Int(Int32(bitPattern: UInt32(bytes[o]) << 24 | UInt32(bytes[o + 1]) << 16 | UInt32(bytes[o + 2]) << 8 | UInt32(bytes[o + 3])))
+            let stream = FrameHeader.legacyStreamID(bytes) ?? StreamID(0)
+            let message = ErrorMessage.protocolError("Invalid or unsupported protocol version (\(v))")
+            if v < 3 {
+                connection.write(LegacyFrame.error(message, version: v, stream: stream))
+            } else {
+                reply(.error(message), stream: stream, version: context.config.maxProtocolVersion)
+            }
+            guard length >= 0, length <= context.config.maxFrameBodyLength else {
+                connection.closeAfterFlush()
+                return false
+            }
+            skipping = headerSize + length
+            return true
+        case .frameTooLarge(let length, let limit):
+            let stream = FrameHeader.legacyStreamID(bytes) ?? StreamID(0)
+            reply(.error(.protocolError("Frame of \(length) bytes exceeds the limit of \(limit)")), stream: stream)
+            connection.closeAfterFlush()
+            return false
+        default:
+            reply(.error(.protocolError("Invalid frame: \(error)")), stream: StreamID(0))
+            connection.closeAfterFlush()
+            return false
+        }
+    }
+
+    private func handle(_ header: FrameHeader, _ frame: UnsafeMutableRawBufferPointer) {
+        let frameVersion = header.protocolVersion
+        guard !header.isResponse else {
+            reply(.error(.protocolError("Unexpected response frame from a client")), stream: header.stream)
+            connection.closeAfterFlush()
+            return
+        }
+        guard frameVersion <= context.config.maxProtocolVersion, frameVersion.isSupportedFraming else {
+            reply(.error(.protocolError("Invalid or unsupported protocol version (\(header.version))")),
+                  stream: header.stream, version: context.config.maxProtocolVersion)
+            return
+        }
+        if let version, version != frameVersion {
+            reply(.error(.protocolError("Invalid message version. Got \(frameVersion.rawValue) but previous messages on this connection had version \(version.rawValue)")),
+                  stream: header.stream)
+            return
+        }
+        version = frameVersion
+        guard !header.flags.contains(.compression) else {
+            reply(.error(.protocolError("Compression was not negotiated on this connection")), stream: header.stream)
+            return
+        }
+        guard let opcode = header.knownOpcode, opcode.isRequest else {
+            reply(.error(.protocolError("Unknown or unexpected opcode \(header.opcode)")), stream: header.stream)
+            return
+        }
+        switch opcode {
+        case .options: answerOptions(header)
+        case .startup: answerStartup(header, frame)
+        case .register: answerRegister(header, frame)
+        case .authResponse:
+            reply(.error(.protocolError("Unexpected AUTH_RESPONSE: the proxy did not ask for authentication")), stream: header.stream)
+        case .query, .prepare, .execute, .batch:
+            guard isStarted else {
+                reply(.error(.protocolError("Unexpected message \(opcode), expecting STARTUP or OPTIONS")), stream: header.stream)
+                return
+            }
+            route(opcode, header, frame)
+        default:
+            reply(.error(.protocolError("Unexpected opcode \(header.opcode)")), stream: header.stream)
+        }
+    }
+
+    // MARK: Output
+
+    func reply(_ message: ResponseMessage, stream: StreamID, version: ProtocolVersion? = nil) {
+        connection.write(Frame(response: message, version: version ?? replyVersion, stream: stream).encode())
+        checkOwnBackPressure()
+    }
+
+    func sendEvent(_ event: EventMessage) {
+        reply(.event(event), stream: .event)
+    }
+
+    // MARK: Back-pressure
+
+    /// A client that does not read its answers is not read either: its output stays bounded.
+    func checkOwnBackPressure() {
+        if connection.isWriteBackedUp && !waitingForOwnDrain {
+            waitingForOwnDrain = true
+            connection.pauseReading()
+        }
+    }
+
+    func connectionDidDrain(_ connection: Connection) {
+        guard waitingForOwnDrain else { return }
+        waitingForOwnDrain = false
+        if !isPaused { connection.resumeReading() }
+    }
+
+    /// An upstream connection we write to is full: stop reading this client until it drains.
+    func waitForUpstream(_ upstream: UpstreamConnection) {
+        guard !waitingForUpstreamDrain else { return }
+        waitingForUpstreamDrain = true
+        connection.pauseReading()
+        upstream.whenDrained { [weak self] in
+            guard let self else { return }
+            self.waitingForUpstreamDrain = false
+            if !self.isPaused { self.connection.resumeReading() }
+        }
+    }
+
+    func connectionDidClose(_ connection: Connection, error: Error?) {
+        context.remove(self)
+    }
+}
+
+/// Error frames for clients speaking v1/v2, whose 8-byte header has a 1-byte stream id: they can only be
+/// told, in their own framing, that their version is not supported.
+enum LegacyFrame {
+    static func error(_ message: ErrorMessage, version: UInt8, stream: StreamID) -> [UInt8] {
+        var body = CQLWriter()
+        message.encode(into: &body, version: .v3)
+        let length = UInt32(body.bytes.count)
+        var out: [UInt8] = [version | 0x80, 0, UInt8(truncatingIfNeeded: stream.rawValue), Opcode.error.rawValue]
+        out += [UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)]
+        return out + body.bytes
+    }
+}

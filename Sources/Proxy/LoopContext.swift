@@ -1,0 +1,33 @@
+import CQLProtocol
+import EventLoop
+import Upstream
+
+/// What the sessions of one loop share: configuration, the upstream, and who listens for events.
+/// Touched only on its loop.
+final class LoopContext {
+    let loop: EventLoop
+    let config: ProxyConfig
+    let upstream: UpstreamCluster
+    private(set) var sessions: [ObjectIdentifier: ClientSession] = [:]
+
+    init(loop: EventLoop, config: ProxyConfig, upstream: UpstreamCluster) {
+        self.loop = loop
+        self.config = config
+        self.upstream = upstream
+    }
+
+    func add(_ session: ClientSession) { sessions[ObjectIdentifier(session)] = session }
+    func remove(_ session: ClientSession) { sessions[ObjectIdentifier(session)] = nil }
+
+    /// Passes a SCHEMA_CHANGE on to every session that registered for it, in that session's version.
+    func broadcast(_ change: SchemaChange) {
+        for session in sessions.values where session.isStarted && session.wantsEvent("SCHEMA_CHANGE") {
+            session.sendEvent(.schemaChange(change))
+        }
+    }
+
+    func closeAll() {
+        for session in sessions.values { session.close() }
+        sessions.removeAll()
+    }
+}

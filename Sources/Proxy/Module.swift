@@ -1,1 +1,0 @@
-// Proxy: Client sessions, system tables, routing, retries.

@@ -1,0 +1,41 @@
+import CQLProtocol
+import Foundation
+import Posix
+
+/// A peer proxy advertised in system.peers (YAML `peers:`), so drivers spread load over several proxies.
+public struct PeerProxy: Sendable, Hashable {
+    public var rpcAddress: String
+    public var dataCenter: String?
+    public var tokens: [String]?
+    public init(rpcAddress: String, dataCenter: String? = nil, tokens: [String]? = nil) {
+        self.rpcAddress = rpcAddress
+        self.dataCenter = dataCenter
+        self.tokens = tokens
+    }
+}
+
+public struct ProxyConfig: Sendable {
+    public var bind: HostPort
+    /// Highest version accepted from clients; a higher one is refused so the driver downgrades.
+    public var maxProtocolVersion: ProtocolVersion
+    /// Address advertised in system.local; nil: the local address of the client's socket.
+    public var rpcAddress: String?
+    /// Data center advertised; nil: the upstream's local data center.
+    public var dataCenter: String?
+    /// Tokens advertised; nil: computed from this proxy's place among `peers`.
+    public var tokens: [String]?
+    public var peers: [PeerProxy]
+    public var maxFrameBodyLength: Int
+
+    public init(bind: HostPort = HostPort(host: "0.0.0.0", port: 9042), maxProtocolVersion: ProtocolVersion = .v4,
+                rpcAddress: String? = nil, dataCenter: String? = nil, tokens: [String]? = nil,
+                peers: [PeerProxy] = [], maxFrameBodyLength: Int = FrameHeader.defaultMaxBodyLength) {
+        self.bind = bind
+        self.maxProtocolVersion = maxProtocolVersion
+        self.rpcAddress = rpcAddress
+        self.dataCenter = dataCenter
+        self.tokens = tokens
+        self.peers = peers
+        self.maxFrameBodyLength = maxFrameBodyLength
+    }
+}

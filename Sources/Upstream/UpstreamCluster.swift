@@ -1,0 +1,140 @@
+import CQLProtocol
+import EventLoop
+import Foundation
+import Synchronization
+
+/// The upstream as the proxy sees it: a control connection on the first loop, and on every loop one
+/// connection pool per protocol version clients may speak (v3 up to what the cluster accepts).
+/// Topology flows from the control connection to each loop's pools through `execute`; nothing on the
+/// data path takes a lock.
+public final class UpstreamCluster: @unchecked Sendable {
+    public let group: EventLoopGroup
+    private let config: UpstreamConfig
+    private let control: ControlConnection
+    /// Per loop index, per version; each dictionary is touched only on its loop.
+    private var pools: [[UInt8: ConnectionPool]]
+    private let snapshot = Mutex<Snapshot>(Snapshot())
+
+    public struct Snapshot: Sendable {
+        public var info: ClusterInfo?
+        public var hosts: [UpstreamHost] = []
+        public var connected = false
+        public var outageSince: Int64? = MonotonicClock.now()
+        public var lastError: String?
+    }
+
+    /// A SCHEMA_CHANGE to pass on to clients. Called on the control connection's loop.
+    public var onSchemaChange: ((SchemaChange) -> Void)?
+
+    public init(config: UpstreamConfig, group: EventLoopGroup) {
+        self.config = config
+        self.group = group
+        control = ControlConnection(config: config, loop: group.loops[0])
+        pools = Array(repeating: [:], count: group.loops.count)
+    }
+
+    public var state: Snapshot { snapshot.withLock { $0 } }
+
+    public func start() {
+        let control = LoopBound(control, loop: group.loops[0])
+        control.loop.execute { [self] in
+            let c = control.value
+            c.onTopology = { [weak self] hosts, info in self?.topologyChanged(hosts, info) }
+            c.onStateChange = { [weak self] up in
+                guard let self else { return }
+                let error = control.value.lastError.map { "\($0)" }
+                self.snapshot.withLock {
+                    $0.connected = up
+                    $0.outageSince = up ? nil : ($0.outageSince ?? MonotonicClock.now())
+                    $0.lastError = error
+                }
+            }
+            c.onSchemaChange = { [weak self] change in self?.onSchemaChange?(change) }
+            c.start()
+        }
+    }
+
+    public func stop() {
+        let control = LoopBound(control, loop: group.loops[0])
+        control.loop.execute { control.value.stop() }
+        for loop in group.loops {
+            let bound = LoopBound(self, loop: loop)
+            loop.execute { for pool in bound.value.pools[loop.index].values { pool.shutdown() } }
+        }
+    }
+
+    /// This loop's pool for `version`, if the cluster speaks it. Call on `loop`.
+    public func pool(on loop: EventLoop, version: ProtocolVersion) -> ConnectionPool? {
+        loop.assertInLoop()
+        return pools[loop.index][version.rawValue]
+    }
+
+    /// The last control-connection error, for a clear message when startup cannot reach the cluster.
+    public var lastError: String? { snapshot.withLock { $0.lastError } }
+
+    private func topologyChanged(_ hosts: [UpstreamHost], _ info: ClusterInfo) {
+        snapshot.withLock {
+            $0.info = info
+            $0.hosts = hosts
+        }
+        let versions = (ProtocolVersion.v3.rawValue...max(ProtocolVersion.v3.rawValue, info.protocolVersion))
+            .map { ProtocolVersion(rawValue: $0) }
+            .filter(\.isSupportedFraming)
+        for loop in group.loops {
+            let bound = LoopBound(self, loop: loop)
+            loop.execute {
+                let cluster = bound.value
+                for version in versions {
+                    let pool = cluster.pools[loop.index][version.rawValue]
+                        ?? ConnectionPool(loop: loop, version: version, config: cluster.config)
+                    cluster.pools[loop.index][version.rawValue] = pool
+                    pool.update(hosts: hosts)
+                }
+            }
+        }
+    }
+
+    /// Waits until every loop has at least one ready connection for each version (or `timeout` passes).
+    public func waitUntilReady(timeout: Duration) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if await allPoolsReady() { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return false
+    }
+
+    private func allPoolsReady() async -> Bool {
+        guard snapshot.withLock({ $0.connected }) else { return false }
+        for loop in group.loops {
+            let bound = LoopBound(self, loop: loop)
+            let ready = await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
+                loop.execute {
+                    let pools = bound.value.pools[loop.index]
+                    c.resume(returning: !pools.isEmpty && pools.values.allSatisfy { $0.readyConnectionCount > 0 })
+                }
+            }
+            if !ready { return false }
+        }
+        return true
+    }
+
+    /// Open connections per node, summed over loops and versions (tests, metrics).
+    public func connectionCounts() async -> [UUID: Int] {
+        var total: [UUID: Int] = [:]
+        for loop in group.loops {
+            let bound = LoopBound(self, loop: loop)
+            let counts = await withCheckedContinuation { (c: CheckedContinuation<[UUID: Int], Never>) in
+                loop.execute {
+                    var sum: [UUID: Int] = [:]
+                    for pool in bound.value.pools[loop.index].values {
+                        sum.merge(pool.connectionsByHost, uniquingKeysWith: +)
+                    }
+                    c.resume(returning: sum)
+                }
+            }
+            total.merge(counts, uniquingKeysWith: +)
+        }
+        return total
+    }
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+
+/// The Go proxy's flags, by the same names. Each may also come from its environment variable (shown in
+/// --help); a flag wins over the environment, the environment over the default.
+struct ProxyOptions: ParsableArguments {
+    @Option(name: [.customShort("c"), .long], help: "Plain Cassandra contact points, comma separated (env: CONTACT_POINTS).")
+    var contactPoints: String?
+
+    @Option(name: [.customShort("u"), .long], help: "Upstream username (env: USERNAME).")
+    var username: String?
+
+    @Option(name: [.customShort("p"), .long], help: "Upstream password (env: PASSWORD).")
+    var password: String?
+
+    @Option(name: [.customShort("r"), .long], help: "Default upstream port for contact points and peers (env: PORT; default 9042).")
+    var port: Int?
+
+    @Option(name: [.customShort("n"), .long], help: "First protocol version tried upstream: 3 or 4 (env: PROTOCOL_VERSION; default v4).")
+    var protocolVersion: String?
+
+    @Option(name: [.customShort("m"), .long], help: "Highest protocol version accepted from clients (env: MAX_PROTOCOL_VERSION; default v4).")
+    var maxProtocolVersion: String?
+
+    @Option(name: [.customShort("a"), .long], help: "CQL listen address; a bare IP gets :9042 (env: BIND; default :9042).")
+    var bind: String?
+
+    @Option(name: .long, help: "Connections per upstream node, per worker (env: NUM_CONNS; default 1).")
+    var numConns: Int?
+
+    @Option(name: .long, help: "Event-loop threads (env: WORKERS; default: number of cores).")
+    var workers: Int?
+
+    @Option(name: .long, help: "Dial + handshake timeout, Go duration (env: CONNECT_TIMEOUT; default 10s).")
+    var connectTimeout: String?
+
+    @Option(name: .long, help: "Heartbeat interval on upstream connections (env: HEARTBEAT_INTERVAL; default 30s).")
+    var heartbeatInterval: String?
+
+    @Option(name: .long, help: "Close an upstream connection silent for this long (env: IDLE_TIMEOUT; default 60s).")
+    var idleTimeout: String?
+
+    @Option(name: .long, help: "Address advertised in system.local (env: RPC_ADDRESS; default: the client's local address).")
+    var rpcAddress: String?
+
+    @Option(name: .long, help: "Data center advertised in system tables (env: DATA_CENTER; default: upstream's).")
+    var dataCenter: String?
+
+    @Option(name: .long, help: "Tokens advertised in system tables, comma separated (env: TOKENS; default: computed).")
+    var tokens: String?
+
+    @Option(name: .long, help: "Largest accepted frame body in bytes (env: MAX_FRAME_SIZE; default 268435456).")
+    var maxFrameSize: Int?
+
+    @Flag(name: .long, help: "Debug logging (env: DEBUG).")
+    var debug = false
+}
