@@ -3,7 +3,7 @@ import Glibc
 /// A joinable thread. Foundation's `Thread` cannot be joined, and a clean node stop must wait for its
 /// connection threads to finish before the port is reused.
 final class PosixThread: Sendable {
-    private let handle: pthread_t
+    fileprivate let handle: pthread_t
 
     /// Starts `body` on a new thread.
     init(_ body: @escaping @Sendable () -> Void) {
@@ -29,4 +29,9 @@ final class PosixThread: Sendable {
 
     /// True when called on this thread (a connection closing itself must not join itself).
     var isCurrent: Bool { pthread_equal(handle, pthread_self()) != 0 }
+}
+
+extension PosixThread {
+    /// Lets the thread's resources go when it ends, for a thread nobody will join.
+    func detach() { _ = pthread_detach(handle) }
 }
