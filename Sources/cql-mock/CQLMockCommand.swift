@@ -51,7 +51,7 @@ struct CQLMockCommand: ParsableCommand {
             print("node \(i) \(node.address):\(node.port) \(node.hostID.uuidString.lowercased())")
         }
         print("ready")
-        fflush(stdout)
+        fflush(nil)   // all streams: a parent reading our pipe waits for "ready"
 
         var received: Int32 = 0
         sigwait(&stopSignals, &received)

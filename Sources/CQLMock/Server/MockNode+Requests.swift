@@ -133,7 +133,7 @@ extension MockNode {
                                    pagingState: p.pagingState.flatMap { $0.isEmpty ? nil : $0 })
         let result: EngineResult
         do { result = try context.engine.execute(query, keyspace: keyspace, options: options, node: info) } catch {
-            return .error(error.message)
+            return .error(error.wireError)
         }
         switch result {
         case .void:
@@ -156,7 +156,7 @@ extension MockNode {
         let keyspace = p.keyspace ?? session.keyspace
         let info: PreparedInfo
         do { info = try context.engine.prepare(p.query, keyspace: keyspace, node: self.info) } catch {
-            return .error(error.message)
+            return .error(error.wireError)
         }
         prepared.withLock { $0[info.id] = PreparedStatement(query: p.query, keyspace: keyspace, info: info) }
         let metadata = PreparedMetadata(columns: info.bindColumns.map(\.spec),
@@ -185,7 +185,7 @@ extension MockNode {
         // One keyspace for the whole batch: the connection's, else the one its prepared children were prepared in.
         let keyspace = b.keyspace ?? session.keyspace ?? preparedKeyspace
         do { try context.engine.executeBatch(statements, keyspace: keyspace, node: info) } catch {
-            return .error(error.message)
+            return .error(error.wireError)
         }
         return Reply(.result(.void))
     }

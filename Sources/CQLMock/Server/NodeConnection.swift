@@ -128,8 +128,11 @@ final class NodeConnection: Sendable {
     private func sleep(for duration: Duration) {
         guard duration > .zero else { return }
         let (seconds, attoseconds) = duration.components
-        var ts = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
-        while nanosleep(&ts, &ts) != 0 && errno == EINTR {}
+        var remaining = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+        while true {
+            let request = remaining
+            guard nanosleep([request], &remaining) != 0, errno == EINTR else { return }
+        }
     }
 
     private static func describe(_ error: any Error) -> String {

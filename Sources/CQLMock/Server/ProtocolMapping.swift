@@ -41,7 +41,7 @@ extension InjectedError {
 }
 
 extension EngineError {
-    var message: ErrorMessage {
+    var wireError: ErrorMessage {
         switch code {
         case Self.alreadyExistsCode:
             return ErrorMessage(code: ErrorCode(rawValue: code), message: message,
