@@ -131,15 +131,17 @@ extension CQLValue {
     /// The value of a varint if it fits an Int64.
     public static func varintValue(_ bytes: [UInt8]) -> Int64? {
         guard let first = bytes.first else { return nil }
+        let negative = first & 0x80 != 0
         var significant = bytes[...]
-        // Leading sign-extension bytes do not count towards the 8-byte limit.
-        while significant.count > 8, let b = significant.first,
-            b == (first & 0x80 == 0 ? 0x00 : 0xFF)
+        // A leading sign-extension byte does not count towards the 8-byte limit, as long as the byte after it
+        // still carries the same sign.
+        while significant.count > 8, significant[significant.startIndex] == (negative ? 0xFF : 0x00),
+            (significant[significant.startIndex + 1] & 0x80 != 0) == negative
         {
             significant = significant.dropFirst()
         }
         guard significant.count <= 8 else { return nil }
-        var v: Int64 = first & 0x80 == 0 ? 0 : -1
+        var v: Int64 = negative ? -1 : 0
         for b in significant { v = v << 8 | Int64(b) }
         return v
     }
@@ -175,7 +177,14 @@ extension CQLValue {
         case .custom: return .custom(r.readRemaining())
         default: break
         }
-        if n == 0 { return .null }
+        if n == 0 {
+            // A udt may omit trailing fields, all of them included; a tuple of no components is empty too.
+            switch type {
+            case .udt(let u): return .tuple(Array(repeating: .null, count: u.fields.count))
+            case .tuple(let t) where t.isEmpty: return .tuple([])
+            default: return .null
+            }
+        }
         let value: CQLValue
         switch type {
         case .bigint, .counter, .timestamp:
