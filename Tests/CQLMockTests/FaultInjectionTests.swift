@@ -73,7 +73,7 @@ import Testing
 
     @Test func silentNodeAcceptsButNeverAnswers() throws {
         let cluster = try MockCluster()
-        let silence = cluster.faults.inject(.noResponse, when: .anyRequest)
+        let silence = cluster.faults.silence(node: 0)
         let client = try RawClient(cluster.node(0), timeout: .milliseconds(300))
         try client.send(.options)
         #expect(client.nextEvent() == .timedOut)
@@ -86,7 +86,7 @@ import Testing
 
     @Test func closeMidFrameCutsTheResponse() throws {
         let cluster = try MockCluster()
-        cluster.faults.inject(.closeMidFrame, when: .opcode(.options))
+        cluster.faults.cutMidFrame(node: nil, when: .opcode(.options))
         let client = try RawClient(cluster.node(0))
         try client.send(.options)
         let partial = client.socket.read(exactly: 5)

@@ -110,6 +110,10 @@ public enum FaultRepeat: Sendable, Hashable {
 public struct FaultID: Hashable, Sendable { let raw: UInt64 }
 
 /// The faults of one cluster. Thread-safe: tests add and remove faults while node threads consult them.
+///
+///     cluster.faults.inject(.error(.code(0x1200)), when: .opcode(.execute), node: 1, times: .once)
+///     cluster.faults.inject(.delay(.milliseconds(200)), when: .queryContains("FROM ks.t"))
+///     let id = cluster.faults.silence(node: 2); ...; cluster.faults.remove(id)
 public final class FaultInjector: Sendable {
     private struct Rule {
         var id: FaultID
@@ -139,6 +143,16 @@ public final class FaultInjector: Sendable {
             s.fired[id] = 0
             return id
         }
+    }
+
+    /// A node (or every node) that accepts connections but never answers anything, not even OPTIONS.
+    @discardableResult
+    public func silence(node: Int?) -> FaultID { inject(.noResponse, when: .anyRequest, node: node) }
+
+    /// A node (or every node) that cuts the connection in the middle of its answer to matching requests.
+    @discardableResult
+    public func cutMidFrame(node: Int?, when trigger: FaultTrigger = .anyRequest, times: FaultRepeat = .always) -> FaultID {
+        inject(.closeMidFrame, when: trigger, node: node, times: times)
     }
 
     public func remove(_ id: FaultID) { state.withLock { s in s.rules.removeAll { $0.id == id } } }
