@@ -36,7 +36,8 @@ let package = Package(
         ]),
         .testTarget(name: "CQLProtocolTests", dependencies: ["CQLProtocol"]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "Transport", "Posix"]),
-        .testTarget(name: "CQLMockTests", dependencies: ["CQLMock", "CQLProtocol"]),
-        .testTarget(name: "ProxyTests", dependencies: ["Proxy", "CQLMock", "CQLProtocol", "Transport"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "CQLMockTests", dependencies: ["CQLMock", "CQLProtocol", "TestSupport"]),
+        .testTarget(name: "ProxyTests", dependencies: ["Proxy", "CQLMock", "CQLProtocol", "Transport", "TestSupport"]),
     ]
 )

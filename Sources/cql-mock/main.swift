@@ -1,1 +1,1 @@
-print("cql-mock")
+CQLMockCommand.main()

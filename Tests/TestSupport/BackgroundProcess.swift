@@ -1,0 +1,82 @@
+import Foundation
+import Glibc
+import Synchronization
+
+/// A long-running child (e.g. the `cql-mock` executable) whose stdout is read line by line while it runs.
+/// Always `stop` it (or let it be deinitialized, which kills it).
+public final class BackgroundProcess: Sendable {
+    private struct Output {
+        var stdout = ""
+        var finished = false
+    }
+    private final class Shared: Sendable { let output = Mutex(Output()) }
+    private let process: Process
+    private let shared = Shared()
+    private let wakeup = Wakeup()
+
+    public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardInput = FileHandle.nullDevice
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        let shared = self.shared, wakeup = self.wakeup
+        process.terminationHandler = { _ in wakeup.bump() }
+        pipe.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            shared.output.withLock { o in
+                if data.isEmpty { o.finished = true } else { o.stdout += String(decoding: data, as: UTF8.self) }
+            }
+            if data.isEmpty { handle.readabilityHandler = nil }
+            wakeup.bump()
+        }
+        try process.run()
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
+    public var stdout: String { shared.output.withLock { $0.stdout } }
+
+    /// Waits until stdout has a line equal to `line`; throws `EventuallyTimedOut` at the deadline.
+    public func waitForLine(_ line: String, timeout: Duration) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let seen = wakeup.generation
+            let (text, finished) = shared.output.withLock { ($0.stdout, $0.finished) }
+            if text.split(separator: "\n").contains(where: { $0 == line }) { return }
+            if finished || ContinuousClock.now >= deadline {
+                throw EventuallyTimedOut(what: "line \"\(line)\" from \(process.executableURL?.path ?? "?"); got: \(text)",
+                                         timeout: timeout)
+            }
+            await wakeup.waitForChange(after: seen, deadline: deadline)
+        }
+    }
+
+    /// Sends `signal` and waits for the exit; SIGKILL and `ProcessTimedOut` if it does not come in time.
+    public func stop(signal: Int32 = SIGINT, timeout: Duration) async throws -> Int32 {
+        kill(process.processIdentifier, signal)
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let seen = wakeup.generation
+            guard process.isRunning else { break }
+            if ContinuousClock.now >= deadline {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                throw ProcessTimedOut(command: [process.executableURL?.path ?? "?"], timeout: timeout, stdout: stdout, stderr: "")
+            }
+            // Woken by output or termination; re-checked at least every 50 ms in case Foundation flips `isRunning`
+            // only after calling the termination handler.
+            await wakeup.waitForChange(after: seen, deadline: min(deadline, .now + .milliseconds(50)))
+        }
+        return process.terminationStatus
+    }
+}
+
+/// An executable product built next to the test bundle (e.g. "cql-mock").
+public func builtProduct(_ name: String) -> String {
+    Bundle.main.bundleURL.appendingPathComponent(name).path
+}

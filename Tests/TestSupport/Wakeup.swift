@@ -1,0 +1,50 @@
+import Synchronization
+
+/// A generation counter with waiters, for state fed by callbacks (a child's output, its exit). The mock cluster's
+/// `ChangeSignal` is the same idea; TestSupport cannot depend on CQLMock, hence this small twin.
+public final class Wakeup: ChangeNotifying {
+    private struct State {
+        var generation: UInt64 = 0
+        var nextWaiter: UInt64 = 0
+        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+    }
+    private let state = Mutex(State())
+
+    public init() {}
+
+    public var generation: UInt64 { state.withLock { $0.generation } }
+
+    public func bump() {
+        let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+            s.generation &+= 1
+            defer { s.waiters.removeAll() }
+            return Array(s.waiters.values)
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    public func waitForChange(after: UInt64, deadline: ContinuousClock.Instant) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.waitForBump(after: after) }
+            group.addTask { try? await Task.sleep(until: deadline, clock: .continuous) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func waitForBump(after: UInt64) async {
+        let id = state.withLock { s in defer { s.nextWaiter += 1 }; return s.nextWaiter }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                let ready = state.withLock { s -> Bool in
+                    if s.generation > after || Task.isCancelled { return true }
+                    s.waiters[id] = c
+                    return false
+                }
+                if ready { c.resume() }
+            }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
+        }
+    }
+}
