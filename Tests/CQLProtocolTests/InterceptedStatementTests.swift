@@ -1,0 +1,46 @@
+import CQLProtocol
+import Testing
+
+@Suite struct InterceptedStatementTests {
+    @Test(arguments: [
+        ("USE ks", "ks"), ("use KS;", "ks"), ("  USE \"MixedCase\"", "MixedCase"), ("USE \"a\"\"b\"", "a\"b"),
+    ])
+    func useIsRecognisedAndNormalised(query: String, keyspace: String) {
+        #expect(InterceptedStatement.classify(query) == .use(keyspace: keyspace))
+    }
+
+    @Test(arguments: ["USER list", "USE", "USE a b", "UPDATE t SET a = 1", "useless stuff"])
+    func notAUse(query: String) {
+        if case .use = InterceptedStatement.classify(query) { Issue.record("\(query) taken for USE") }
+    }
+
+    @Test func systemSelectsAreParsed() throws {
+        let local = InterceptedStatement.classify("SELECT * FROM system.local WHERE key='local'")
+        #expect(local == .systemSelect(SystemSelect(table: .local, selectors: [.all], hasWhere: true)))
+        let peers = InterceptedStatement.classify("select peer, rpc_address as addr from SYSTEM.\"peers\"")
+        #expect(peers == .systemSelect(SystemSelect(table: .peers, selectors: [.column("peer", alias: nil), .column("rpc_address", alias: "addr")], hasWhere: false)))
+        let count = InterceptedStatement.classify("SELECT COUNT(*) AS n FROM system.peers_v2")
+        #expect(count == .systemSelect(SystemSelect(table: .peersV2, selectors: [.countAll(alias: "n")], hasWhere: false)))
+        let unqualified = InterceptedStatement.classify("SELECT now() FROM local", currentKeyspace: "system")
+        #expect(unqualified == .systemSelect(SystemSelect(table: .local, selectors: [.now(alias: nil)], hasWhere: false)))
+    }
+
+    @Test(arguments: [
+        "SELECT * FROM system_schema.tables", "SELECT * FROM ks.local", "SELECT * FROM local",
+        "INSERT INTO system.local (key) VALUES ('x')", "SELECT * FROM system.size_estimates",
+        "SELECT 'system.local' FROM t", "/* unterminated", "SELECT * FROM system.local WHERE key = 'unterminated",
+    ])
+    func everythingElseIsForwarded(query: String) {
+        #expect(InterceptedStatement.classify(query) == nil)
+    }
+
+    @Test func randomTextNeverTraps() {
+        var rng = SystemRandomNumberGenerator()
+        let alphabet = Array("SELECT*FROMsystem.localUSE\"';,()-/ \n\tasCOUNTnow0123456789")
+        for _ in 0..<5000 {
+            let length = Int.random(in: 0..<60, using: &rng)
+            let text = String((0..<length).map { _ in alphabet.randomElement(using: &rng)! })
+            _ = InterceptedStatement.classify(text, currentKeyspace: Bool.random() ? "system" : nil)
+        }
+    }
+}
