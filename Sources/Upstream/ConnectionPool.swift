@@ -24,10 +24,13 @@ public final class ConnectionPool {
         init(host: UpstreamHost) { self.host = host }
     }
 
-    public init(loop: EventLoop, version: ProtocolVersion, config: UpstreamConfig) {
+    private let preparedCache: PreparedStatementCache
+
+    public init(loop: EventLoop, version: ProtocolVersion, config: UpstreamConfig, preparedCache: PreparedStatementCache) {
         self.loop = loop
         self.version = version
         self.config = config
+        self.preparedCache = preparedCache
     }
 
     public var readyConnectionCount: Int { hosts.values.reduce(0) { $0 + $1.connections.count } }
@@ -114,20 +117,33 @@ public final class ConnectionPool {
         case .success(let connection):
             guard !slot.removed, !isShutDown else { connection.close(.connectionClosed("no longer needed")); return }
             slot.failures = 0
-            slot.connections.append(connection)
-            connection.onClose = { [weak self, weak slot] closed, _ in
-                guard let self, let slot else { return }
-                slot.connections.removeAll { $0 === closed }
-                if !slot.removed && !self.isShutDown { self.scheduleRetry(slot) }
+            // A node that is new or came back knows none of the clients' statements: teach it before it
+            // gets EXECUTEs, instead of letting every client take an UNPREPARED round trip.
+            let statements = preparedCache.mostRecent(config.preparedWarmup)
+            slot.connecting += 1
+            connection.prepareAll(statements) { [weak self] in
+                slot.connecting -= 1
+                self?.adopt(connection, slot: slot)
             }
-            let waiters = readyWaiters
-            readyWaiters.removeAll()
-            for waiter in waiters { waiter() }
         case .failure:
             guard !slot.removed, !isShutDown else { return }
             slot.failures += 1
             scheduleRetry(slot)
         }
+    }
+
+    private func adopt(_ connection: UpstreamConnection, slot: HostSlot) {
+        guard !connection.isClosed else { scheduleRetry(slot); return }
+        guard !slot.removed, !isShutDown else { connection.close(.connectionClosed("no longer needed")); return }
+        slot.connections.append(connection)
+        connection.onClose = { [weak self, weak slot] closed, _ in
+            guard let self, let slot else { return }
+            slot.connections.removeAll { $0 === closed }
+            if !slot.removed && !self.isShutDown { self.scheduleRetry(slot) }
+        }
+        let waiters = readyWaiters
+        readyWaiters.removeAll()
+        for waiter in waiters { waiter() }
     }
 
     private func scheduleRetry(_ slot: HostSlot) {

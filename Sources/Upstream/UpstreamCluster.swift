@@ -23,6 +23,9 @@ public final class UpstreamCluster: @unchecked Sendable {
         public var lastError: String?
     }
 
+    /// Every statement clients prepared, for transparent re-preparing.
+    public let preparedCache: PreparedStatementCache
+
     /// A SCHEMA_CHANGE to pass on to clients. Called on the control connection's loop.
     public var onSchemaChange: ((SchemaChange) -> Void)?
 
@@ -30,6 +33,7 @@ public final class UpstreamCluster: @unchecked Sendable {
         self.config = config
         self.group = group
         control = ControlConnection(config: config, loop: group.loops[0])
+        preparedCache = PreparedStatementCache()
         pools = Array(repeating: [:], count: group.loops.count)
     }
 
@@ -86,7 +90,8 @@ public final class UpstreamCluster: @unchecked Sendable {
                 let cluster = bound.value
                 for version in versions {
                     let pool = cluster.pools[loop.index][version.rawValue]
-                        ?? ConnectionPool(loop: loop, version: version, config: cluster.config)
+                        ?? ConnectionPool(loop: loop, version: version, config: cluster.config,
+                                          preparedCache: cluster.preparedCache)
                     cluster.pools[loop.index][version.rawValue] = pool
                     pool.update(hosts: hosts)
                 }

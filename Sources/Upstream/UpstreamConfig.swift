@@ -26,13 +26,18 @@ public struct UpstreamConfig: Sendable {
     public var maxFrameBodyLength: Int
     public var reconnectBase: Duration
     public var reconnectMax: Duration
+    /// A request unanswered this long fails (or is retried elsewhere when idempotent): none waits forever.
+    public var requestTimeout: Duration
+    /// Statements a new connection prepares before it takes traffic (most recently used first).
+    public var preparedWarmup: Int
 
     public init(
         contactPoints: [HostPort], port: Int = 9042, credentials: Credentials? = nil,
         protocolVersion: ProtocolVersion = .v4, connectTimeout: Duration = .seconds(10),
         heartbeatInterval: Duration = .seconds(30), idleTimeout: Duration = .seconds(60),
         connectionsPerHost: Int = 1, maxFrameBodyLength: Int = FrameHeader.defaultMaxBodyLength,
-        reconnectBase: Duration = .milliseconds(100), reconnectMax: Duration = .seconds(10)
+        reconnectBase: Duration = .milliseconds(100), reconnectMax: Duration = .seconds(10),
+        requestTimeout: Duration = .seconds(30), preparedWarmup: Int = 1000
     ) {
         self.contactPoints = contactPoints
         self.port = port
@@ -45,5 +50,7 @@ public struct UpstreamConfig: Sendable {
         self.maxFrameBodyLength = maxFrameBodyLength
         self.reconnectBase = reconnectBase
         self.reconnectMax = reconnectMax
+        self.requestTimeout = requestTimeout
+        self.preparedWarmup = preparedWarmup
     }
 }

@@ -28,9 +28,23 @@ public final class UpstreamConnection: ConnectionDelegate {
     public private(set) var keyspace: String?
     private var barrierInFlight = false
     private var dependentInFlight = 0
-    private var parked: [(bytes: [UInt8], request: ClientRequest)] = []
+    private var parked: [Parked] = []
+
+    /// A request waiting for the connection's keyspace: a client's frame (copied) or one of our own.
+    private enum Parked {
+        case client([UInt8], ClientRequest)
+        case internalRequest(RequestMessage, KeyspaceOrdering, InternalCompletion)
+
+        var ordering: KeyspaceOrdering {
+            switch self {
+            case .client(_, let request): return request.ordering
+            case .internalRequest(_, let ordering, _): return ordering
+            }
+        }
+    }
 
     private var heartbeat: TimerHandle?
+    private var sweep: TimerHandle?
     private var lastHeardAt = MonotonicClock.now()
     private var drainWaiters: [() -> Void] = []
 
@@ -85,14 +99,14 @@ public final class UpstreamConnection: ConnectionDelegate {
         if isImmediate(for: request.ordering) {
             return transmit(frame, request: request)
         }
-        parked.append((Array(frame), request))
+        parked.append(.client(Array(frame), request))
         pump()
         return true
     }
 
     @discardableResult
     private func transmit(_ frame: UnsafeMutableRawBufferPointer, request: ClientRequest) -> Bool {
-        guard let stream = streams.allocate(.client(request)) else { return false }
+        guard let stream = streams.allocate(.client(request), now: MonotonicClock.now()) else { return false }
         switch request.ordering {
         case .independent: break
         case .dependent: dependentInFlight += 1
@@ -106,7 +120,7 @@ public final class UpstreamConnection: ConnectionDelegate {
     /// Sends parked requests, in order, as far as the keyspace rules allow.
     private func pump() {
         while let first = parked.first {
-            switch first.request.ordering {
+            switch first.ordering {
             case .independent:
                 break
             case .dependent(let ks):
@@ -119,9 +133,20 @@ public final class UpstreamConnection: ConnectionDelegate {
             case .barrier:
                 if barrierInFlight || dependentInFlight > 0 { return }
             }
-            var entry = parked.removeFirst()
-            let sent = entry.bytes.withUnsafeMutableBytes { transmit($0, request: entry.request) }
-            if !sent { entry.request.handler.upstreamDidFail(entry.request, error: .noConnectionAvailable) }
+            switch parked.removeFirst() {
+            case .client(var bytes, let request):
+                let sent = bytes.withUnsafeMutableBytes { transmit($0, request: request) }
+                if !sent { request.handler.upstreamDidFail(request, error: .noConnectionAvailable, from: self) }
+            case .internalRequest(let message, let ordering, let completion):
+                transmitInternal(message, ordering: ordering, completion: completion)
+            }
+        }
+    }
+
+    private func fail(_ entry: Parked, _ error: UpstreamError) {
+        switch entry {
+        case .client(_, let request): request.handler.upstreamDidFail(request, error: error, from: self)
+        case .internalRequest(_, _, let completion): completion(.failure(error))
         }
     }
 
@@ -142,9 +167,9 @@ public final class UpstreamConnection: ConnectionDelegate {
                 case .failure(let e): why = e.description
                 default: why = "unexpected answer to USE"
                 }
-                let failed = self.parked.filter { $0.request.ordering == .dependent(ks) }
-                self.parked.removeAll { $0.request.ordering == .dependent(ks) }
-                for entry in failed { entry.request.handler.upstreamDidFail(entry.request, error: .keyspaceUnavailable(ks, why)) }
+                let failed = self.parked.filter { $0.ordering == .dependent(ks) }
+                self.parked.removeAll { $0.ordering == .dependent(ks) }
+                for entry in failed { self.fail(entry, .keyspaceUnavailable(ks, why)) }
             }
             self.pump()
         }
@@ -152,14 +177,53 @@ public final class UpstreamConnection: ConnectionDelegate {
 
     // MARK: Internal requests
 
-    /// Sends one of the proxy's own requests; `completion` gets the decoded answer.
-    public func sendInternal(_ message: RequestMessage, completion: @escaping InternalCompletion) {
-        guard !isClosed, let stream = streams.allocate(.internalRequest(completion)) else {
+    /// Sends one of the proxy's own requests; `completion` gets the decoded answer. With a `.dependent`
+    /// ordering (e.g. re-preparing a statement of some keyspace) it follows the same keyspace rules as clients'.
+    public func sendInternal(_ message: RequestMessage, ordering: KeyspaceOrdering = .independent,
+                             completion: @escaping InternalCompletion) {
+        guard !isClosed else {
             completion(.failure(.noConnectionAvailable))
             return
         }
-        let frame = Frame(request: message, version: version, stream: stream)
-        connection.write(frame.encode())
+        if ordering == .independent || isImmediate(for: ordering) {
+            transmitInternal(message, ordering: ordering, completion: completion)
+        } else {
+            parked.append(.internalRequest(message, ordering, completion))
+            pump()
+        }
+    }
+
+    private func transmitInternal(_ message: RequestMessage, ordering: KeyspaceOrdering,
+                                  completion: @escaping InternalCompletion) {
+        var done = completion
+        if case .dependent = ordering {
+            dependentInFlight += 1
+            done = { [weak self] result in
+                guard let self else { return }
+                self.dependentInFlight -= 1
+                completion(result)
+                if !self.parked.isEmpty { self.pump() }
+            }
+        }
+        guard let stream = streams.allocate(.internalRequest(done), now: MonotonicClock.now()) else {
+            done(.failure(.noConnectionAvailable))
+            return
+        }
+        connection.write(Frame(request: message, version: version, stream: stream).encode())
+    }
+
+    /// Prepares `statements` (each in its own keyspace) and calls `completion` when all are answered, whatever
+    /// the answers: a statement the node refuses will be refused to its client too, at EXECUTE time.
+    public func prepareAll(_ statements: [PreparedStatementCache.Statement], completion: @escaping () -> Void) {
+        var remaining = statements.count
+        guard remaining > 0 else { completion(); return }
+        for statement in statements {
+            let ordering: KeyspaceOrdering = statement.keyspace.map { .dependent($0) } ?? .independent
+            sendInternal(.prepare(PrepareRequest(query: statement.query)), ordering: ordering) { _ in
+                remaining -= 1
+                if remaining == 0 { completion() }
+            }
+        }
     }
 
     // MARK: Back-pressure
@@ -209,13 +273,18 @@ public final class UpstreamConnection: ConnectionDelegate {
         case .client(let request):
             if header.opcode == Opcode.result.rawValue, let ks = Self.setKeyspaceName(frame, header) { keyspace = ks }
             FrameHeader.writeStreamID(request.clientStream, into: frame)
-            request.handler.upstreamDidRespond(frame, header: header, request: request)
-            switch request.ordering {
-            case .independent: break
-            case .dependent: dependentInFlight -= 1
-            case .barrier: barrierInFlight = false
-            }
+            finished(request)
+            request.handler.upstreamDidRespond(frame, header: header, request: request, from: self)
             if !parked.isEmpty { pump() }
+        }
+    }
+
+    /// Releases the keyspace bookkeeping of a request that left the connection (answered or given up).
+    private func finished(_ request: ClientRequest) {
+        switch request.ordering {
+        case .independent: break
+        case .dependent: dependentInFlight -= 1
+        case .barrier: barrierInFlight = false
         }
     }
 
@@ -247,24 +316,48 @@ public final class UpstreamConnection: ConnectionDelegate {
         isReady = false
         if let heartbeat { loop.cancel(heartbeat) }
         connection.close(error: nil)
-        for pending in streams.removeAll() {
-            switch pending {
-            case .client(let request): request.handler.upstreamDidFail(request, error: error)
-            case .internalRequest(let completion): completion(.failure(error))
-            }
-        }
+        if let sweep { loop.cancel(sweep) }
+        fail(streams.removeAll(), error)
         let waiting = parked
         parked.removeAll()
-        for entry in waiting { entry.request.handler.upstreamDidFail(entry.request, error: error) }
+        for entry in waiting { fail(entry, error) }
         if let handshake { self.handshake = nil; handshake.completion(.failure(error)) }
         connectionDidDrain(connection)
         onClose?(self, error)
         onClose = nil
     }
 
+    private func fail(_ pending: [PendingRequest], _ error: UpstreamError) {
+        for request in pending {
+            switch request {
+            case .client(let request):
+                finished(request)
+                request.handler.upstreamDidFail(request, error: error, from: self)
+            case .internalRequest(let completion):
+                completion(.failure(error))
+            }
+        }
+    }
+
     func becameReady() {
         isReady = true
         scheduleHeartbeat()
+        scheduleSweep()
+    }
+
+    /// Times requests out in one pass a second rather than with a timer each: no allocation per request.
+    private func scheduleSweep() {
+        let period = min(config.requestTimeout / 4, .seconds(1))
+        sweep = loop.schedule(after: period) { [weak self] in
+            guard let self, !self.isClosed else { return }
+            let deadline = MonotonicClock.now() - self.config.requestTimeout.nanosecondCount
+            let expired = self.streams.expire(sentBefore: deadline)
+            if !expired.isEmpty {
+                self.fail(expired, .requestTimeout(self.config.requestTimeout))
+                if !self.parked.isEmpty { self.pump() }
+            }
+            self.scheduleSweep()
+        }
     }
 
     private func scheduleHeartbeat() {

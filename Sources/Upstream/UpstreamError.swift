@@ -9,6 +9,7 @@ public enum UpstreamError: Error, Sendable, CustomStringConvertible {
     case handshakeFailed(String)
     case connectionClosed(String)
     case idleTimeout
+    case requestTimeout(Duration)
     case noConnectionAvailable
     case keyspaceUnavailable(String, String)
     case unexpectedResponse(String)
@@ -23,6 +24,7 @@ public enum UpstreamError: Error, Sendable, CustomStringConvertible {
         case .handshakeFailed(let message): return "handshake failed: \(message)"
         case .connectionClosed(let why): return "upstream connection closed: \(why)"
         case .idleTimeout: return "upstream connection idle: no heartbeat answer"
+        case .requestTimeout(let after): return "no answer from upstream within \(after)"
         case .noConnectionAvailable: return "no upstream connection available"
         case .keyspaceUnavailable(let ks, let why): return "keyspace \(ks) unavailable: \(why)"
         case .unexpectedResponse(let what): return "unexpected upstream response: \(what)"

@@ -1,0 +1,65 @@
+import CQLProtocol
+import Upstream
+
+/// A forwarded request the session may have to send again: after a retryable error, a lost connection,
+/// or an UNPREPARED answer. Holds the client's frame bytes; everything else is derived from them lazily,
+/// on the cold path, so the common case pays one copy and no parsing.
+final class InFlightRequest {
+    var frame: [UInt8]
+    let header: FrameHeader
+    let ordering: KeyspaceOrdering
+    let tag: UInt32
+    var attempt = 1
+    /// Prepared ids already re-prepared for this request: each at most once, so a node that keeps
+    /// forgetting cannot loop us.
+    var reprepared: Set<[UInt8]> = []
+
+    init(frame: UnsafeMutableRawBufferPointer, header: FrameHeader, ordering: KeyspaceOrdering, tag: UInt32) {
+        self.frame = Array(frame)
+        self.header = header
+        self.ordering = ordering
+        self.tag = tag
+    }
+
+    var keyspace: String? {
+        if case .dependent(let ks) = ordering { return ks }
+        return nil
+    }
+
+    /// The message body, after any envelope.
+    func withMessageBody<R>(_ body: (UnsafeRawBufferPointer) -> R?) -> R? {
+        frame.withUnsafeMutableBytes { raw in
+            guard let message = raw.messageBody(header) else { return nil }
+            return body(message)
+        }
+    }
+
+    /// Whether sending it twice is harmless (cql-proxy-compat.md): decided from the query text, or for
+    /// prepared statements from the text they were prepared with.
+    func isIdempotent(cache: PreparedStatementCache) -> Bool {
+        let version = header.protocolVersion
+        switch header.knownOpcode {
+        case .query?:
+            return withMessageBody { (try? QueryView(body: $0, version: version)).map { Idempotency.isIdempotent($0.query) } } ?? false
+        case .execute?:
+            guard let view = withMessageBody({ try? ExecuteView(body: $0, version: version) }) else { return false }
+            return cache.lookup(id: view.preparedID)?.isIdempotent ?? false
+        case .batch?:
+            guard let view = withMessageBody({ try? BatchView(body: $0, version: version) }) else { return false }
+            return view.statements.allSatisfy { child in
+                switch child {
+                case .query(let text): return Idempotency.isIdempotent(text)
+                case .prepared(let id): return cache.lookup(id: id)?.isIdempotent ?? false
+                }
+            }
+        default:
+            return false
+        }
+    }
+
+    /// The text of a PREPARE.
+    var prepareQuery: String? {
+        let version = header.protocolVersion
+        return withMessageBody { (try? PrepareView(body: $0, version: version))?.query }
+    }
+}
