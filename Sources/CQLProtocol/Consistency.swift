@@ -35,3 +35,16 @@ public struct Consistency: RawRepresentable, Hashable, Sendable, CustomStringCon
     public var isSerial: Bool { self == .serial || self == .localSerial }
     public var description: String { name }
 }
+
+extension Consistency {
+    /// Overwrites the [consistency] at `offset` (as reported by a view) in an encoded message.
+    public static func write(_ c: Consistency, at offset: Int, into body: UnsafeMutableRawBufferPointer) {
+        precondition(offset >= 0 && offset + 2 <= body.count, "consistency offset outside the body")
+        body[offset] = UInt8(c.rawValue >> 8)
+        body[offset + 1] = UInt8(c.rawValue & 0xFF)
+    }
+
+    public static func write(_ c: Consistency, at offset: Int, into body: inout [UInt8]) {
+        body.withUnsafeMutableBytes { write(c, at: offset, into: $0) }
+    }
+}

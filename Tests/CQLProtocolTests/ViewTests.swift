@@ -14,7 +14,7 @@ import Testing
         #expect(view.flags == [.values, .pageSize])
 
         // Rewriting the consistency in place leaves the rest of the message intact.
-        body.withUnsafeMutableBytes { Consistency.write(.localQuorum, at: view.consistencyOffset, into: $0) }
+        Consistency.write(.localQuorum, at: view.consistencyOffset, into: &body)
         var expected = message
         expected.parameters.consistency = .localQuorum
         #expect(try RequestMessage.decode(opcode: .query, body: body, version: version) == .query(expected))

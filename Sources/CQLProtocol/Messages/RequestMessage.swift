@@ -62,6 +62,9 @@ public enum RequestMessage: Hashable, Sendable {
         return w.bytes
     }
 
+    /// The body, as docs/CONTRACTS.md names it (same as `encodeBody(version:)`).
+    public func encode(version: ProtocolVersion) -> [UInt8] { encodeBody(version: version) }
+
     public func encode(into w: inout CQLWriter, version: ProtocolVersion) {
         switch self {
         case .startup(let options): w.writeStringMap(options)

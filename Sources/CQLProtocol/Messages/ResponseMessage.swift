@@ -29,6 +29,9 @@ public enum ResponseMessage: Hashable, Sendable {
         return w.bytes
     }
 
+    /// The body, as docs/CONTRACTS.md names it (same as `encodeBody(version:)`).
+    public func encode(version: ProtocolVersion) -> [UInt8] { encodeBody(version: version) }
+
     public func encode(into w: inout CQLWriter, version: ProtocolVersion) {
         switch self {
         case .error(let e): e.encode(into: &w, version: version)

@@ -22,12 +22,3 @@ public struct QueryView: Hashable, Sendable {
         }
     }
 }
-
-extension Consistency {
-    /// Overwrites the [consistency] at `offset` (as reported by a view) in an encoded message.
-    public static func write(_ c: Consistency, at offset: Int, into body: UnsafeMutableRawBufferPointer) {
-        precondition(offset >= 0 && offset + 2 <= body.count, "consistency offset outside the body")
-        body[offset] = UInt8(c.rawValue >> 8)
-        body[offset + 1] = UInt8(c.rawValue & 0xFF)
-    }
-}
