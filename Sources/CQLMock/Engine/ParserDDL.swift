@@ -134,8 +134,7 @@ extension Parser {
             return .alterTable(name, .drop(cols))
         }
         if acceptKeyword("with") {
-            _ = try optionList()
-            return .alterTable(name, .with)
+            return .alterTable(name, .with(try optionList()))
         }
         throw unexpected(expecting: "K_ADD")
     }

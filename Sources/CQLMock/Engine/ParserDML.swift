@@ -74,8 +74,24 @@ extension Parser {
     mutating func relations() throws(EngineError) -> [Relation] {
         var rels: [Relation] = []
         repeat {
-            if isSymbol("(") || (isKeyword("token") && peekToken(1) == .symbol("(")) {
-                throw .invalid("Multi-column and token() restrictions are not supported by this mock")
+            if isSymbol("(") { throw .invalid("Multi-column restrictions are not supported by this mock") }
+            if isKeyword("token") && peekToken(1) == .symbol("(") {
+                advance(); advance()
+                var cols: [String] = []
+                repeat { cols.append(try identifier()) } while accept(",")
+                try expect(")")
+                let op: RelationOp
+                switch cur {
+                case .symbol("="): op = .eq
+                case .symbol("<"): op = .lt
+                case .symbol(">"): op = .gt
+                case .symbol("<="): op = .lte
+                case .symbol(">="): op = .gte
+                default: throw unexpected()
+                }
+                advance()
+                rels.append(Relation(column: cols.first ?? "", op: op, value: try term(), token: cols))
+                continue
             }
             let col = try identifier()
             let op: RelationOp

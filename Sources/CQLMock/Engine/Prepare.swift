@@ -136,6 +136,10 @@ extension EngineState {
     private func relationBinds(_ rels: [Relation], _ t: TableDef, _ a: inout BindAnalysis, keyIndexes top: Bool) throws(EngineError) {
         var eq: [String: Term] = [:]
         for r in rels {
+            if r.token != nil {
+                a.assign(r.value, t, "partition key token", .native(.bigint))
+                continue
+            }
             let (_, col) = try t.column(r.column)
             switch r.op {
             case .in:
