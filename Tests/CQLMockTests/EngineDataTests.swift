@@ -278,3 +278,63 @@ import CQLProtocol
         #expect(t.values == [[.text("changed")]])
     }
 }
+
+@Suite struct EngineSelectFormsTests {
+    func setUp() throws -> Engine {
+        let e = Engine.test()
+        try e.setUpKeyspace()
+        try e.run("CREATE TABLE ks.w (k int, c int, s text static, v int, PRIMARY KEY (k, c))")
+        for k in 0..<4 { for c in 0..<3 { try e.run("INSERT INTO ks.w (k, c, v) VALUES (\(k), \(c), \(k * 10 + c))") } }
+        try e.run("UPDATE ks.w SET s = 'only-static' WHERE k = 9")
+        return e
+    }
+
+    @Test func distinctAndPerPartitionLimit() throws {
+        let e = try setUp()
+        let d = try e.rows("SELECT DISTINCT k FROM ks.w")
+        #expect(Set(d.column("k")) == Set([0, 1, 2, 3, 9].map { CQLValue.int($0) }))
+        #expect(d.values.count == 5)
+        let ppl = try e.rows("SELECT k, c FROM ks.w PER PARTITION LIMIT 1")
+        #expect(ppl.values.count == 5)
+        #expect(e.error("SELECT DISTINCT v FROM ks.w")?.code == 0x2200)
+    }
+
+    @Test func staticOnlyPartitionShowsOneRow() throws {
+        let e = try setUp()
+        let r = try e.rows("SELECT * FROM ks.w WHERE k = 9")
+        #expect(r.values == [[.int(9), .null, .text("only-static"), .null]])
+        #expect(try e.rows("SELECT * FROM ks.w WHERE k = 9 AND c = 1").values.isEmpty)
+    }
+
+    @Test func inOnPartitionKeyPagesInGivenOrder() throws {
+        let e = try setUp()
+        var state: [UInt8]?
+        var got: [CQLValue] = []
+        repeat {
+            let r = try e.rows("SELECT v FROM ks.w WHERE k IN (3, 1) AND c < 2", pageSize: 1, paging: state)
+            got += r.column("v")
+            state = r.pagingState
+        } while state != nil
+        #expect(got == [.int(30), .int(31), .int(10), .int(11)])
+    }
+
+    @Test func filteringOnRegularColumns() throws {
+        let e = try setUp()
+        #expect(e.error("SELECT * FROM ks.w WHERE v = 11")?.message.contains("ALLOW FILTERING") == true)
+        let r = try e.rows("SELECT k, c FROM ks.w WHERE v > 20 ALLOW FILTERING")
+        #expect(r.values.count == 5)   // 21, 22, 30, 31, 32
+        let one = try e.rows("SELECT v FROM ks.w WHERE k = 1 AND v = 11 ALLOW FILTERING")
+        #expect(one.values == [[.int(11)]])
+    }
+
+    @Test func caseAndQuotedIdentifiers() throws {
+        let e = Engine.test()
+        try e.setUpKeyspace()
+        try e.run("CREATE TABLE ks.\"Mixed\" (\"Key\" int PRIMARY KEY, Plain text)")
+        try e.run("insert into KS.\"Mixed\" (\"Key\", PLAIN) values (1, 'x');")
+        let r = try e.rows("SELECT \"Key\", plain FROM ks.\"Mixed\"")
+        #expect(r.names == ["Key", "plain"] && r.values == [[.int(1), .text("x")]])
+        #expect(e.error("SELECT * FROM ks.mixed")?.code == 0x2200)
+        #expect(e.error("SELECT key FROM ks.\"Mixed\"")?.code == 0x2200)
+    }
+}

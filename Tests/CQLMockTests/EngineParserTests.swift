@@ -156,3 +156,26 @@ import CQLProtocol
         }
     }
 }
+
+@Suite struct EngineHostileInputTests {
+    @Test func extremeLiteralsAreErrorsNotCrashes() throws {
+        let e = Engine.test()
+        try e.setUpKeyspace()
+        try e.run("CREATE TABLE ks.x (k int PRIMARY KEY, d decimal, t timestamp, dt date, du duration, l list<int>)")
+        for q in ["INSERT INTO ks.x (k, d) VALUES (1, 1e999999999999)",
+                  "INSERT INTO ks.x (k, d) VALUES (1, 1e-2147483649)",
+                  "INSERT INTO ks.x (k, t) VALUES (1, '999999999999999999-01-01')",
+                  "INSERT INTO ks.x (k, dt) VALUES (1, '-99999999999-01-01')",
+                  "INSERT INTO ks.x (k, du) VALUES (1, 99999999999999999h)",
+                  "INSERT INTO ks.x (k, du) VALUES (1, 9223372036854775807y)",
+                  "INSERT INTO ks.x (k) VALUES (99999999999999999999)",
+                  "INSERT INTO ks.x (k, l) VALUES (1, " + String(repeating: "[", count: 10_000) + ")",
+                  "CREATE TABLE ks.y (k " + String(repeating: "frozen<", count: 10_000) + "int)"] {
+            #expect(e.error(q) != nil, "\(q.prefix(80))")
+        }
+        try e.run("INSERT INTO ks.x (k, d, du) VALUES (2, -12.5e-3, 1h30m)")
+        let r = try e.rows("SELECT d, du FROM ks.x WHERE k = 2")[0]
+        #expect(r["d"] == .decimal(scale: 4, unscaled: [0x83]))   // -125, minimal two's complement
+        #expect(r["du"] == .duration(months: 0, days: 0, nanoseconds: 5_400_000_000_000))
+    }
+}

@@ -216,15 +216,13 @@ extension Parser {
         }
         try expect("=")
         // `c = c + x` / `c = c - x` / `c = x + c`
-        if case let .word(w) = cur, w.lowercased() == col || (cur == .quoted(col)),
-           peekToken(1) == .symbol("+") || peekToken(1) == .symbol("-") {
-            advance()
-            let plus = accept("+")
-            if !plus { try expect("-") }
-            let v = try term()
-            return plus ? .add(col, v) : .subtract(col, v)
+        let namesColumn: Bool
+        switch cur {
+        case let .word(w): namesColumn = w.lowercased() == col
+        case let .quoted(q): namesColumn = q == col
+        default: namesColumn = false
         }
-        if case .quoted(col) = cur, peekToken(1) == .symbol("+") || peekToken(1) == .symbol("-") {
+        if namesColumn, peekToken(1) == .symbol("+") || peekToken(1) == .symbol("-") {
             advance()
             let plus = accept("+")
             if !plus { try expect("-") }
