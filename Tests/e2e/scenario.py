@@ -69,7 +69,7 @@ def write_rows(session, ks, table):
     for i in range(0, 4):
         session.execute(insert_simple, data.bind_values(data.expected_row(i)))
     # Rows 4-7: a prepared statement, values bound.
-    prepared = session.prepare("INSERT INTO %s (%s) VALUES (%s)" % (table, cols, qmarks))
+    prepared = session.prepare("INSERT INTO %s.%s (%s) VALUES (%s)" % (ks, table, cols, qmarks))
     check(len(prepared.column_metadata) == len(data.COLUMNS),
           "prepared INSERT has %d bind markers, want %d" % (len(prepared.column_metadata), len(data.COLUMNS)))
     for i in range(4, 8):

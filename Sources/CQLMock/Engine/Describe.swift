@@ -93,14 +93,14 @@ extension EngineState {
         if ctx.keyspace != nil {
             let type = CQLType.map(.native(.varchar), .list(.native(.varchar), frozen: true), frozen: true)
             cols.append(describeColumn("range_ownership", type.dataType))
-            var owners: [(key: CQLValue, value: CQLValue)] = []
+            var owners: [(token: Int64, text: String, endpoint: String)] = []
             let nodes = topology.isEmpty ? [ctx.node] : topology
             for n in nodes {
-                for tok in n.tokens { owners.append((.text(tok), .list([.text("\(n.address):\(n.port)")]))) }
+                for tok in n.tokens { owners.append((Int64(tok) ?? 0, tok, "\(n.address):\(n.port)")) }
             }
-            owners.sort { (Int64(String(describing: $0.key).filter { $0.isNumber || $0 == "-" }) ?? 0)
-                < (Int64(String(describing: $1.key).filter { $0.isNumber || $0 == "-" }) ?? 0) }
-            row.append(Cell.encode(.map(owners), type))
+            owners.sort { $0.token < $1.token }
+            let map = CQLValue.map(owners.map { (key: .text($0.text), value: .list([.text($0.endpoint)])) })
+            row.append(Cell.encode(map, type))
         }
         return .rows(columns: cols, rows: [row], pagingState: nil)
     }

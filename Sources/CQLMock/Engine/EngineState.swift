@@ -33,7 +33,7 @@ struct EngineState: Sendable {
         if let names = options.names {
             values = try EngineState.reorder(values, names: names, markers: try bindNames(p, keyspace: keyspace))
         }
-        let ctx = Context(keyspace: keyspace, binder: Binder(values: values), node: node, markerCount: p.markers.count)
+        let ctx = Context(keyspace: keyspace, binder: Binder(values: values), node: node)
         if values.count != p.markers.count && !(p.markers.isEmpty && values.isEmpty) {
             throw .invalid("There were \(p.markers.count) markers(?) in CQL but \(values.count) values were bound")
         }
@@ -48,7 +48,7 @@ struct EngineState: Sendable {
             guard s.values.count == p.markers.count else {
                 throw .invalid("There were \(p.markers.count) markers(?) in CQL but \(s.values.count) values were bound")
             }
-            let ctx = Context(keyspace: keyspace, binder: Binder(values: s.values), node: node, markerCount: p.markers.count)
+            let ctx = Context(keyspace: keyspace, binder: Binder(values: s.values), node: node)
             plan += try mutations(p.statement, ctx, inBatch: true)
         }
         for m in plan { try apply(m) }
@@ -116,5 +116,4 @@ struct Context {
     var keyspace: String?
     var binder: Binder
     var node: NodeInfo
-    var markerCount: Int
 }

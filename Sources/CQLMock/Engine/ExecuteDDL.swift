@@ -71,8 +71,8 @@ extension EngineState {
                     cols.removeAll { $0.name == n }
                 }
                 t = remap(t, to: cols)
-            case .with:
-                break
+            case let .with(options):
+                for (k, v) in options { t.options[k] = EngineState.optionText(v) }
             }
             keyspaces[t.keyspace]!.tables[t.name] = t
             return changed(.updated, .table, t.keyspace, t.name)

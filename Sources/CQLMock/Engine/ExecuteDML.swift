@@ -59,6 +59,7 @@ extension EngineState {
     private func writeTargets(_ rels: [Relation], _ t: TableDef, _ ctx: Context, needRows: Bool)
         throws(EngineError) -> (WhereAnalysis, [(key: [UInt8], parts: [[UInt8]])]) {
         for r in rels {
+            if r.token != nil { throw .invalid("The token function cannot be used in WHERE clauses for UPDATE and DELETE statements") }
             guard let i = t.index[r.column] else { throw .invalid("Undefined column name \(r.column) in table \(t.keyspace).\(t.name)") }
             let k = t.columns[i].kind
             if k == .regular || k == .static { throw .invalid("Non PRIMARY KEY columns found in where clause: \(r.column)") }

@@ -187,10 +187,22 @@ extension EngineState {
                 }
                 startIndex = lo
                 if lo < sorted.count && sorted[lo].key == s.partition { resumeIn = .some(s.clustering) }
+            } else if let (tok, _) = a.tokenLower {
+                // token ranges (COPY TO, Spark) start at their lower bound instead of scanning from the ring start
+                var lo = 0, hi = sorted.count
+                while lo < hi {
+                    let mid = (lo + hi) / 2
+                    if sorted[mid].token < tok { lo = mid + 1 } else { hi = mid }
+                }
+                startIndex = lo
             }
         }
         for ki in startIndex..<keys.count {
             guard let p = data.partitions[keys[ki]] else { continue }
+            guard a.tokenMatches(p.token) else {
+                if a.partitionCandidates == nil, let (hi, inc) = a.tokenUpper, p.token > hi || (p.token == hi && !inc) { return }
+                continue
+            }
             var after: [[UInt8]?]?
             if ki == startIndex, let r = resumeIn {
                 guard let ck = r else { continue }          // that partition was finished

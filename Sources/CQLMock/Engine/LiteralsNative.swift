@@ -44,7 +44,8 @@ extension Binder {
         case let (.integer(s), .varint):
             return .varint(Binder.twosComplement(s))
         case let (.integer(s), .decimal), let (.float(s), .decimal):
-            return Binder.decimal(s)
+            guard let d = Binder.decimal(s) else { throw invalid(t, s, col, type) }
+            return d
         case let (.integer(s), .float), let (.float(s), .float):
             guard let v = Float(s) else { throw invalid(t, s, col, type) }
             return .float(v)
@@ -144,7 +145,7 @@ extension Binder {
     static func parseDate(_ s: String) -> Int? {
         let p = s.split(separator: "-", omittingEmptySubsequences: false)
         guard p.count == 3, let y = Int(p[0]), let m = Int(p[1]), let d = Int(p[2]),
-              (1...12).contains(m), (1...31).contains(d) else { return nil }
+              (-5_000_000...5_000_000).contains(y), (1...12).contains(m), (1...31).contains(d) else { return nil }
         return days(year: y, month: m, day: d)
     }
 
@@ -231,11 +232,13 @@ extension Binder {
         return out
     }
 
-    static func decimal(_ s: String) -> CQLValue {
+    /// nil when the exponent is out of the range a mock needs (it would only build huge digit strings).
+    static func decimal(_ s: String) -> CQLValue? {
         var mant = s.lowercased()
         var exp = 0
         if let e = mant.firstIndex(of: "e") {
-            exp = Int(mant[mant.index(after: e)...]) ?? 0
+            guard let x = Int(mant[mant.index(after: e)...]), abs(x) <= 10_000 else { return nil }
+            exp = x
             mant = String(mant[..<e])
         }
         var scale = 0
@@ -245,7 +248,8 @@ extension Binder {
         }
         scale -= exp
         if scale < 0 { mant += String(repeating: "0", count: -scale); scale = 0 }
-        return .decimal(scale: Int32(scale), unscaled: twosComplement(mant))
+        guard let sc = Int32(exactly: scale) else { return nil }
+        return .decimal(scale: sc, unscaled: twosComplement(mant))
     }
 
     /// Durations in the `1y2mo3w4d5h6m7s8ms9us10ns` form.
@@ -256,23 +260,30 @@ extension Binder {
         var months: Int64 = 0, days: Int64 = 0, nanos: Int64 = 0
         var num = ""
         var unit = ""
+        func add(_ total: inout Int64, _ n: Int64, _ scale: Int64) -> Bool {
+            let (p, o1) = n.multipliedReportingOverflow(by: scale)
+            let (s, o2) = total.addingReportingOverflow(p)
+            total = s
+            return !o1 && !o2
+        }
         func flush() -> Bool {
             guard let n = Int64(num) else { return false }
+            let ok: Bool
             switch unit {
-            case "y": months += 12 * n
-            case "mo": months += n
-            case "w": days += 7 * n
-            case "d": days += n
-            case "h": nanos += n * 3_600_000_000_000
-            case "m": nanos += n * 60_000_000_000
-            case "s": nanos += n * 1_000_000_000
-            case "ms": nanos += n * 1_000_000
-            case "us", "µs": nanos += n * 1000
-            case "ns": nanos += n
-            default: return false
+            case "y": ok = add(&months, n, 12)
+            case "mo": ok = add(&months, n, 1)
+            case "w": ok = add(&days, n, 7)
+            case "d": ok = add(&days, n, 1)
+            case "h": ok = add(&nanos, n, 3_600_000_000_000)
+            case "m": ok = add(&nanos, n, 60_000_000_000)
+            case "s": ok = add(&nanos, n, 1_000_000_000)
+            case "ms": ok = add(&nanos, n, 1_000_000)
+            case "us", "µs": ok = add(&nanos, n, 1000)
+            case "ns": ok = add(&nanos, n, 1)
+            default: ok = false
             }
             num = ""; unit = ""
-            return true
+            return ok && Int64(Int32.min)...Int64(Int32.max) ~= months && Int64(Int32.min)...Int64(Int32.max) ~= days
         }
         for ch in str {
             if ch.isNumber {
@@ -285,6 +296,6 @@ extension Binder {
         guard !num.isEmpty, flush() else { return nil }
         let sign: Int64 = neg ? -1 : 1
         return .duration(months: Int32(truncatingIfNeeded: months * sign), days: Int32(truncatingIfNeeded: days * sign),
-                         nanoseconds: nanos * sign)
+                         nanoseconds: nanos &* sign)
     }
 }

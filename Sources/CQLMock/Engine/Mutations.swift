@@ -48,6 +48,9 @@ extension EngineState {
                 p.statics = s.contains { $0 != nil } ? s : nil
             }
             if !regular.isEmpty || marker || t.clustering.isEmpty {
+                guard ck.count == t.clustering.count else {
+                    throw .invalid("Some clustering keys are missing: \(t.clustering.dropFirst(ck.count).map { t.columns[$0].name }.joined(separator: ", "))")
+                }
                 let (idx, found) = t.findRow(p.rows, ck)
                 var row: StoredRow
                 if found {

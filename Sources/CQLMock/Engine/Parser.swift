@@ -7,6 +7,9 @@ struct Parser {
     var toks: [Lexeme]
     var pos = 0
     var markers: [BindMarker] = []
+    /// Nesting of collection literals and types: bounded so hostile input cannot exhaust the stack.
+    var depth = 0
+    static let maxDepth = 64
 
     init(_ text: String) throws(EngineError) {
         toks = try Lexer.tokenize(text)
@@ -153,6 +156,9 @@ struct Parser {
     }
 
     mutating func term() throws(EngineError) -> Term {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Parser.maxDepth else { throw .syntax("line 1:\(toks[pos].offset) expression nested too deeply") }
         if let b = bindMarker() { return b }
         switch cur {
         case let .string(s): advance(); return .string(s)
@@ -252,6 +258,9 @@ struct Parser {
     // MARK: types
 
     mutating func typeSyntax() throws(EngineError) -> TypeSyntax {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Parser.maxDepth else { throw .syntax("line 1:\(toks[pos].offset) type nested too deeply") }
         if case let .string(custom) = cur { advance(); return .native(.custom(custom)) }
         let start = pos
         let name = try identifierOrTypeWord()

@@ -108,6 +108,7 @@ extension Parser {
             return .alterKeyspace(name: name, options: try optionList())
         }
         guard acceptKeyword("table") || acceptKeyword("columnfamily") else {
+            guard ["type", "materialized", "role", "user"].contains(where: { isKeyword($0) }) else { throw unexpected() }
             throw .invalid("ALTER \(cur.display.uppercased()) is not supported by this mock")
         }
         let name = try qualifiedName()
@@ -133,8 +134,7 @@ extension Parser {
             return .alterTable(name, .drop(cols))
         }
         if acceptKeyword("with") {
-            _ = try optionList()
-            return .alterTable(name, .with)
+            return .alterTable(name, .with(try optionList()))
         }
         throw unexpected(expecting: "K_ADD")
     }
@@ -153,7 +153,10 @@ extension Parser {
             let ie = try ifExists()
             return .dropType(try qualifiedName(), ifExists: ie)
         }
-        throw .invalid("DROP \(cur.display.uppercased()) is not supported by this mock")
+        if ["index", "materialized", "function", "aggregate", "trigger", "role", "user"].contains(where: { isKeyword($0) }) {
+            throw .invalid("DROP \(cur.display.uppercased()) is not supported by this mock")
+        }
+        throw unexpected()
     }
 
     mutating func describe() throws(EngineError) -> DescribeTarget {

@@ -74,8 +74,24 @@ extension Parser {
     mutating func relations() throws(EngineError) -> [Relation] {
         var rels: [Relation] = []
         repeat {
-            if isSymbol("(") || (isKeyword("token") && peekToken(1) == .symbol("(")) {
-                throw .invalid("Multi-column and token() restrictions are not supported by this mock")
+            if isSymbol("(") { throw .invalid("Multi-column restrictions are not supported by this mock") }
+            if isKeyword("token") && peekToken(1) == .symbol("(") {
+                advance(); advance()
+                var cols: [String] = []
+                repeat { cols.append(try identifier()) } while accept(",")
+                try expect(")")
+                let op: RelationOp
+                switch cur {
+                case .symbol("="): op = .eq
+                case .symbol("<"): op = .lt
+                case .symbol(">"): op = .gt
+                case .symbol("<="): op = .lte
+                case .symbol(">="): op = .gte
+                default: throw unexpected()
+                }
+                advance()
+                rels.append(Relation(column: cols.first ?? "", op: op, value: try term(), token: cols))
+                continue
             }
             let col = try identifier()
             let op: RelationOp
@@ -200,15 +216,13 @@ extension Parser {
         }
         try expect("=")
         // `c = c + x` / `c = c - x` / `c = x + c`
-        if case let .word(w) = cur, w.lowercased() == col || (cur == .quoted(col)),
-           peekToken(1) == .symbol("+") || peekToken(1) == .symbol("-") {
-            advance()
-            let plus = accept("+")
-            if !plus { try expect("-") }
-            let v = try term()
-            return plus ? .add(col, v) : .subtract(col, v)
+        let namesColumn: Bool
+        switch cur {
+        case let .word(w): namesColumn = w.lowercased() == col
+        case let .quoted(q): namesColumn = q == col
+        default: namesColumn = false
         }
-        if case .quoted(col) = cur, peekToken(1) == .symbol("+") || peekToken(1) == .symbol("-") {
+        if namesColumn, peekToken(1) == .symbol("+") || peekToken(1) == .symbol("-") {
             advance()
             let plus = accept("+")
             if !plus { try expect("-") }

@@ -37,7 +37,7 @@ extension EngineState {
         let p = try parsed(query)
         let node = topology.first ?? NodeInfo(hostID: UUID(), address: "127.0.0.1", port: 9042,
                                                dataCenter: "datacenter1", rack: "rack1", tokens: [])
-        let ctx = Context(keyspace: keyspace, binder: Binder(values: []), node: node, markerCount: p.markers.count)
+        let ctx = Context(keyspace: keyspace, binder: Binder(values: []), node: node)
         let a = try bindAnalysis(p, ctx)
         var cols: [ResultColumn] = []
         var names: [String] = []
@@ -61,8 +61,7 @@ extension EngineState {
         if p.markers.allSatisfy({ $0.name != nil }) { return p.markers.map { $0.name! } }
         let node = topology.first ?? NodeInfo(hostID: UUID(), address: "127.0.0.1", port: 9042,
                                                dataCenter: "datacenter1", rack: "rack1", tokens: [])
-        let a = try bindAnalysis(p, Context(keyspace: keyspace, binder: Binder(values: []), node: node,
-                                            markerCount: p.markers.count))
+        let a = try bindAnalysis(p, Context(keyspace: keyspace, binder: Binder(values: []), node: node))
         return p.markers.enumerated().map { $1.name ?? a.specs[$0]?.name ?? "" }
     }
 
@@ -136,6 +135,10 @@ extension EngineState {
     private func relationBinds(_ rels: [Relation], _ t: TableDef, _ a: inout BindAnalysis, keyIndexes top: Bool) throws(EngineError) {
         var eq: [String: Term] = [:]
         for r in rels {
+            if r.token != nil {
+                a.assign(r.value, t, "partition key token", .native(.bigint))
+                continue
+            }
             let (_, col) = try t.column(r.column)
             switch r.op {
             case .in:

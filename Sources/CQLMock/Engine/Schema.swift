@@ -39,7 +39,7 @@ struct TableDef: Sendable {
     var hasStatics: Bool { columns.contains { $0.kind == .static } }
 
     func column(_ name: String) throws(EngineError) -> (Int, ColumnInfo) {
-        guard let i = index[name] else { throw .invalid("Undefined column name \(name) in table \(keyspace).\(name == self.name ? name : self.name)") }
+        guard let i = index[name] else { throw .invalid("Undefined column name \(name) in table \(keyspace).\(self.name)") }
         return (i, columns[i])
     }
 

@@ -177,6 +177,7 @@ struct Relation: Sendable {
     var column: String
     var op: RelationOp
     var value: Term                 // for IN: .list of terms, or a single .bind of the whole list
+    var token: [String]? = nil      // `token(a, b) > x`: the partition key columns named
 }
 
 struct Condition: Sendable {        // LWT `IF col op value`
@@ -291,7 +292,7 @@ enum DescribeTarget: Sendable {
 enum AlterTableAction: Sendable {
     case add([ColumnDef])
     case drop([String])
-    case with
+    case with([String: Term])
 }
 
 enum Statement: Sendable {

@@ -55,6 +55,8 @@ struct WhereAnalysis {
     var lower: SliceBound?
     var upper: SliceBound?
     var filters: [Filter] = []
+    var tokenLower: (Int64, inclusive: Bool)?
+    var tokenUpper: (Int64, inclusive: Bool)?
     /// Restrictions that are not on the primary key path (Cassandra's "ALLOW FILTERING" cases).
     var needsFiltering = false
 
@@ -77,6 +79,12 @@ struct WhereAnalysis {
         var combos: [[[UInt8]?]] = [[]]
         for c in clusteringEq { combos = combos.flatMap { prefix in c.map { prefix + [$0] } } }
         return combos
+    }
+
+    func tokenMatches(_ tok: Int64) -> Bool {
+        if let (lo, inc) = tokenLower, tok < lo || (tok == lo && !inc) { return false }
+        if let (hi, inc) = tokenUpper, tok > hi || (tok == hi && !inc) { return false }
+        return true
     }
 
     /// Whether a row of a selected partition satisfies the clustering restrictions.
@@ -141,6 +149,23 @@ extension EngineState {
         var a = WhereAnalysis()
         var byColumn: [Int: [(Relation, [[UInt8]?])]] = [:]
         for r in rels {
+            if let cols = r.token {
+                guard cols == t.partitionKey.map({ t.columns[$0].name }) else {
+                    throw .invalid("The token function arguments must be in the partition key order: \(t.partitionKey.map { t.columns[$0].name }.joined(separator: ", "))")
+                }
+                guard let b = try ctx.binder.encode(r.value, .native(.bigint), "partition key token"), b.count == 8 else {
+                    throw .invalid("Invalid null value for partition key token")
+                }
+                let v = Int64(bitPattern: ValueOrder.be64(b))
+                switch r.op {
+                case .gt: a.tokenLower = (v, false)
+                case .gte: a.tokenLower = (v, true)
+                case .lt: a.tokenUpper = (v, false)
+                case .lte: a.tokenUpper = (v, true)
+                default: a.tokenLower = (v, true); a.tokenUpper = (v, true)
+                }
+                continue
+            }
             guard let i = t.index[r.column] else {
                 throw .invalid("Undefined column name \(r.column) in table \(t.keyspace).\(t.name)")
             }
