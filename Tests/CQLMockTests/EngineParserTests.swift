@@ -179,3 +179,40 @@ import CQLProtocol
         #expect(r["du"] == .duration(months: 0, days: 0, nanoseconds: 5_400_000_000_000))
     }
 }
+
+@Suite struct EngineMutationFuzzTests {
+    /// Valid statements, randomly truncated and corrupted, run against a real schema: errors are fine,
+    /// traps are not.
+    @Test func corruptedStatementsNeverCrash() throws {
+        let e = Engine.test()
+        try e.setUpKeyspace()
+        try e.run("CREATE TABLE ks.f (k int, c text, t timestamp, d date, tm time, l list<int>, m map<text, int>, s set<uuid>, PRIMARY KEY (k, c))")
+        let seeds = [
+            "INSERT INTO ks.f (k, c, t, d, tm, l, m, s) VALUES (1, 'a', '2020-01-01 10:00:00+0100', '2020-01-01', '10:00:00.5', [1, 2], {'x': 1}, {123e4567-e89b-12d3-a456-426614174000}) IF NOT EXISTS",
+            "UPDATE ks.f SET l = l + [3], m['y'] = 2, l[0] = 5 WHERE k = 1 AND c = 'a' IF EXISTS",
+            "DELETE m['x'], l[0] FROM ks.f WHERE k = 1 AND c IN ('a', 'b')",
+            "SELECT k, count(*), token(k) FROM ks.f WHERE k IN (1, 2) AND c >= 'a' ORDER BY c DESC LIMIT 5 ALLOW FILTERING",
+            "SELECT * FROM system_schema.columns WHERE keyspace_name = 'ks' AND table_name = 'f'",
+            "BEGIN BATCH INSERT INTO ks.f (k, c) VALUES (2, 'b'); DELETE FROM ks.f WHERE k = 2 AND c = 'b'; APPLY BATCH",
+            "DESCRIBE TABLE ks.f", "ALTER TABLE ks.f ADD z int", "ALTER TABLE ks.f DROP z",
+            "SELECT * FROM ks.f WHERE token(k) > -100 AND token(k) <= 100",
+        ]
+        var rng = SystemRandomNumberGenerator()
+        let junk = Array("'\"()[]{},;:?=<>-+.0123456789abcxyzTOKENWHERE \u{0}é")
+        for _ in 0..<4000 {
+            var q = Array(seeds.randomElement(using: &rng)!)
+            for _ in 0..<Int.random(in: 1...3, using: &rng) {
+                let i = Int.random(in: 0..<q.count, using: &rng)
+                switch Int.random(in: 0..<3, using: &rng) {
+                case 0: q[i] = junk.randomElement(using: &rng)!
+                case 1: q.remove(at: i)
+                default: q = Array(q.prefix(i))
+                }
+                if q.isEmpty { break }
+            }
+            _ = e.error(String(q))
+        }
+        // the engine still works afterwards
+        #expect(e.error("SELECT * FROM ks.f") == nil)
+    }
+}

@@ -150,8 +150,9 @@ extension Binder {
     }
 
     static func parseTime(_ s: String) -> Int64? {
-        let parts = s.split(separator: ".", maxSplits: 1)
-        let hms = parts[0].split(separator: ":")
+        let parts = s.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let first = parts.first else { return nil }
+        let hms = first.split(separator: ":")
         guard hms.count == 3, let h = Int64(hms[0]), let m = Int64(hms[1]), let sec = Int64(hms[2]),
               (0..<24).contains(h), (0..<60).contains(m), (0..<60).contains(sec) else { return nil }
         var ns: Int64 = 0
@@ -182,8 +183,8 @@ extension Binder {
             guard str.first == " " || str.first == "T" else { return nil }
             var t = String(str.dropFirst())
             if t.split(separator: ":").count == 2 { t += ":00" }
-            let frac = t.split(separator: ".", maxSplits: 1)
-            guard let ns = parseTime(String(frac[0])) else { return nil }
+            let frac = t.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let whole = frac.first, let ns = parseTime(String(whole)) else { return nil }
             ms += ns / 1_000_000
             if frac.count == 2 {
                 let f = String(frac[1].prefix(3))
@@ -219,7 +220,7 @@ extension Binder {
             while carry > 0 { mag.insert(UInt8(carry & 0xFF), at: 0); carry >>= 8 }
         }
         while mag.count > 1 && mag[0] == 0 { mag.removeFirst() }
-        if !neg {
+        if !neg || mag == [0] {
             if mag[0] & 0x80 != 0 { mag.insert(0, at: 0) }
             return mag
         }
