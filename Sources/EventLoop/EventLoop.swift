@@ -190,7 +190,7 @@ public final class EventLoop: @unchecked Sendable {
                 handler.handleIO(IOEvents(rawValue: masks[i]))
             }
             runInbox()
-            timers.fireDue(now: MonotonicClock.now())
+            for body in timers.takeDue(now: MonotonicClock.now()) { body() }
         }
         runFlushes()
     }

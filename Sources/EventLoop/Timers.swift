@@ -43,11 +43,15 @@ struct TimerHeap {
         return CInt(min((remaining + 999_999) / 1_000_000, Int64(Int32.max)))
     }
 
-    mutating func fireDue(now: Int64) {
+    /// Removes and returns the due callbacks, to be run by the caller: a callback may schedule or cancel
+    /// timers, which must not happen while the heap is being mutated.
+    mutating func takeDue(now: Int64) -> [() -> Void] {
+        var due: [() -> Void] = []
         while let first = heap.first, first.deadline <= now {
             popFirst()
-            if let body = callbacks.removeValue(forKey: first.id) { body() }
+            if let body = callbacks.removeValue(forKey: first.id) { due.append(body) }
         }
+        return due
     }
 
     private mutating func dropCancelledHead() {

@@ -2,14 +2,14 @@ import CQLProtocol
 import Upstream
 
 /// Requests that go upstream: the frame leaves as it came, but for its stream id.
-extension ClientSession: UpstreamResponseHandler {
+extension ClientSession {
     static let useTag: UInt32 = 1
 
     func route(_ opcode: Opcode, _ header: FrameHeader, _ frame: UnsafeMutableRawBufferPointer) {
         let dependent: KeyspaceOrdering = keyspace.map { .dependent($0) } ?? .independent
         switch opcode {
         case .query:
-            guard let view = try? QueryView(body: frame.messageBody(header) ?? UnsafeRawBufferPointer(start: nil, count: 0), version: header.protocolVersion) else {
+            guard let body = frame.messageBody(header), let view = try? QueryView(body: body, version: header.protocolVersion) else {
                 reply(.error(.protocolError("Malformed QUERY body")), stream: header.stream)
                 return
             }
@@ -30,48 +30,150 @@ extension ClientSession: UpstreamResponseHandler {
 
     private func forward(_ header: FrameHeader, _ frame: UnsafeMutableRawBufferPointer,
                          ordering: KeyspaceOrdering, tag: UInt32 = 0) {
-        guard let pool = context.upstream.pool(on: context.loop, version: header.protocolVersion) else {
-            reply(.error(.serverError("No upstream connection for protocol v\(header.version) yet")), stream: header.stream)
+        guard inFlight[header.stream.rawValue] == nil else {
+            reply(.error(.protocolError("Stream id \(header.stream) is already in use")), stream: header.stream)
             return
         }
-        let request = ClientRequest(handler: self, clientStream: header.stream, opcode: header.opcode,
-                                    ordering: ordering, tag: tag)
+        let request = InFlightRequest(frame: frame, header: header, ordering: ordering, tag: tag)
+        inFlight[header.stream.rawValue] = request
+        send(request, avoiding: nil)
+    }
+
+    /// Sends (or sends again) on a connection of the pool, preferring another node than `avoiding`.
+    func send(_ request: InFlightRequest, avoiding: UpstreamConnection?, on chosen: UpstreamConnection? = nil) {
+        let version = request.header.protocolVersion
+        guard let pool = context.upstream.pool(on: context.loop, version: version) else {
+            finish(request, .serverError("No upstream connection for protocol v\(version.rawValue) yet"))
+            return
+        }
+        let message = ClientRequest(handler: self, clientStream: request.header.stream, opcode: request.header.opcode,
+                                    ordering: request.ordering, tag: request.tag)
         // A connection whose stream ids are exhausted refuses; the pool then offers the next node.
         for _ in 0..<3 {
-            guard let upstream = pool.pick(for: ordering) else { break }
-            if upstream.send(frame, request: request) {
-                inFlight += 1
+            guard let upstream = chosen ?? pool.pick(for: request.ordering, avoiding: avoiding?.host.hostID) else { break }
+            let sent = request.frame.withUnsafeMutableBytes { upstream.send($0, request: message) }
+            if sent {
                 if upstream.isWriteBackedUp { waitForUpstream(upstream) }
                 return
             }
+            if chosen != nil { break }
         }
-        reply(.error(.overloaded("No upstream connection available")), stream: header.stream)
+        finish(request, .overloaded("No upstream connection available"))
     }
 
-    func upstreamDidRespond(_ frame: UnsafeMutableRawBufferPointer, header: FrameHeader, request: ClientRequest) {
-        inFlight -= 1
-        guard connection.isOpen else { return }
-        if request.tag == Self.useTag, header.opcode == Opcode.result.rawValue {
-            var reader = CQLReader(frame.messageBody(header) ?? UnsafeRawBufferPointer(start: nil, count: 0))
-            if (try? reader.readInt()) == 3, let name = try? reader.readString() { keyspace = name }
+    /// Answers the client with an error of the proxy's own and forgets the request.
+    func finish(_ request: InFlightRequest, _ error: ErrorMessage) {
+        inFlight[request.header.stream.rawValue] = nil
+        reply(.error(error), stream: request.header.stream)
+    }
+}
+
+extension ClientSession: UpstreamResponseHandler {
+    func upstreamDidRespond(_ frame: UnsafeMutableRawBufferPointer, header: FrameHeader, request message: ClientRequest,
+                            from upstream: UpstreamConnection) {
+        guard connection.isOpen, let request = inFlight[message.clientStream.rawValue] else { return }
+        if header.opcode == Opcode.error.rawValue, let body = frame.messageBody(header),
+           let error = try? CQLReader.readError(body, version: header.protocolVersion),
+           handleError(error, request: request, from: upstream) {
+            return
+        }
+        inFlight[message.clientStream.rawValue] = nil
+        if header.opcode == Opcode.result.rawValue, let body = frame.messageBody(header) {
+            noteResult(body, of: request)
         }
         connection.write(UnsafeRawBufferPointer(frame))
         checkOwnBackPressure()
     }
 
-    func upstreamDidFail(_ request: ClientRequest, error: UpstreamError) {
-        inFlight -= 1
-        guard connection.isOpen else { return }
-        let message: ErrorMessage
+    func upstreamDidFail(_ message: ClientRequest, error: UpstreamError, from upstream: UpstreamConnection) {
+        guard connection.isOpen, let request = inFlight[message.clientStream.rawValue] else { return }
         switch error {
         case .keyspaceUnavailable(let ks, let why):
-            message = ErrorMessage(code: .invalid, message: "Keyspace '\(ks)' is not usable: \(why)")
+            finish(request, ErrorMessage(code: .invalid, message: "Keyspace '\(ks)' is not usable: \(why)"))
         case .noConnectionAvailable:
-            message = .overloaded("No upstream connection available")
+            retryOrFinish(request, from: upstream, error: .overloaded("No upstream connection available"))
         default:
-            message = .serverError("Upstream request failed: \(error)")
+            let idempotent = request.isIdempotent(cache: context.upstream.preparedCache)
+            if RetryPolicy.decideLost(idempotent: idempotent, attempt: request.attempt) == .nextNode {
+                request.attempt += 1
+                send(request, avoiding: upstream)
+            } else {
+                let why = idempotent ? "" : " (not retried: the request is not idempotent)"
+                finish(request, .serverError("Upstream request failed: \(error)\(why)"))
+            }
         }
-        reply(.error(message), stream: request.clientStream)
+    }
+
+    private func retryOrFinish(_ request: InFlightRequest, from upstream: UpstreamConnection, error: ErrorMessage) {
+        guard request.attempt < RetryPolicy.maxAttempts else { finish(request, error); return }
+        request.attempt += 1
+        send(request, avoiding: upstream)
+    }
+
+    /// True when the error was handled by re-preparing or retrying, so the client must not see it.
+    private func handleError(_ error: ErrorMessage, request: InFlightRequest, from upstream: UpstreamConnection) -> Bool {
+        let cache = context.upstream.preparedCache
+        if error.code == .unprepared, case .unprepared(let id) = error.details {
+            guard !request.reprepared.contains(id), let statement = cache.lookup(id: id) else { return false }
+            request.reprepared.insert(id)
+            reprepare(statement, request: request, on: upstream)
+            return true
+        }
+        let decision = RetryPolicy.decide(error, idempotent: request.isIdempotent(cache: cache), attempt: request.attempt)
+        switch decision {
+        case .giveUp:
+            return false
+        case .sameNode:
+            request.attempt += 1
+            send(request, avoiding: nil, on: upstream)
+        case .nextNode:
+            request.attempt += 1
+            send(request, avoiding: upstream)
+        }
+        return true
+    }
+
+    /// The node forgot a statement the proxy knows: prepare it there again, then resend the request,
+    /// so the client never sees the UNPREPARED.
+    private func reprepare(_ statement: PreparedStatementCache.Statement, request: InFlightRequest,
+                           on upstream: UpstreamConnection) {
+        let ordering: KeyspaceOrdering = statement.keyspace.map { .dependent($0) } ?? .independent
+        upstream.sendInternal(.prepare(PrepareRequest(query: statement.query)), ordering: ordering) { [weak self] result in
+            guard let self, self.connection.isOpen, self.inFlight[request.header.stream.rawValue] === request else { return }
+            switch result {
+            case .success(.result(.prepared)):
+                self.send(request, avoiding: nil, on: upstream.isReady ? upstream : nil)
+            case .success(.error(let error)):
+                self.finish(request, error)
+            default:
+                self.send(request, avoiding: upstream)
+            }
+        }
+    }
+
+    /// Remembers what a successful answer teaches: the keyspace after USE, the text behind a prepared id.
+    private func noteResult(_ body: UnsafeRawBufferPointer, of request: InFlightRequest) {
+        var reader = CQLReader(body)
+        guard let kind = try? reader.readInt() else { return }
+        switch kind {
+        case 3 where request.tag == Self.useTag:
+            if let name = try? reader.readString() { keyspace = name }
+        case 4 where request.header.knownOpcode == .prepare:
+            guard let id = try? reader.readShortBytes(), let query = request.prepareQuery else { return }
+            let statement = PreparedStatementCache.Statement(
+                query: query, keyspace: request.keyspace, isIdempotent: Idempotency.isIdempotent(query))
+            context.upstream.preparedCache.insert(id: id, statement)
+        default:
+            break
+        }
+    }
+}
+
+extension CQLReader {
+    /// The ERROR message of a response body.
+    static func readError(_ body: UnsafeRawBufferPointer, version: ProtocolVersion) throws -> ErrorMessage {
+        var reader = CQLReader(body)
+        return try ErrorMessage.read(&reader, version: version)
     }
 }
 

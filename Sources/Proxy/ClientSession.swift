@@ -14,7 +14,8 @@ final class ClientSession: ConnectionDelegate {
     /// The client's keyspace (USE); its QUERY/PREPARE/BATCH need upstream connections in that keyspace.
     var keyspace: String?
     private var events: Set<String> = []
-    var inFlight = 0
+    /// Forwarded requests by the client's stream id.
+    var inFlight: [Int16: InFlightRequest] = [:]
     /// Bytes still to drop of a frame refused for its version.
     private var skipping = 0
     private var waitingForUpstreamDrain = false

@@ -75,11 +75,17 @@ public final class ConnectionPool {
     }
 
     /// Round-robin over nodes; on a node, a connection already in the wanted keyspace is preferred.
-    public func pick(for ordering: KeyspaceOrdering) -> UpstreamConnection? {
+    /// `avoiding` (a node that just failed this request) is used only when no other node has a connection.
+    public func pick(for ordering: KeyspaceOrdering, avoiding: UUID? = nil) -> UpstreamConnection? {
+        if let avoiding, let other = pick(for: ordering, skipping: avoiding) { return other }
+        return pick(for: ordering, skipping: nil)
+    }
+
+    private func pick(for ordering: KeyspaceOrdering, skipping: UUID?) -> UpstreamConnection? {
         guard !order.isEmpty else { return nil }
         for step in 0..<order.count {
             let index = (cursor + step) % order.count
-            guard let slot = hosts[order[index]], !slot.connections.isEmpty else { continue }
+            guard order[index] != skipping, let slot = hosts[order[index]], !slot.connections.isEmpty else { continue }
             cursor = (index + 1) % order.count
             var best: UpstreamConnection?
             for connection in slot.connections where connection.hasFreeStream {

@@ -56,3 +56,27 @@ final class Counter: Sendable {
     private let value = Mutex(0)
     func increment() -> Int { value.withLock { $0 += 1; return $0 } }
 }
+
+@Suite struct TimerReentrancyTests {
+    /// A timer that reschedules itself from its own callback (heartbeats do) must not corrupt the heap.
+    @Test func aTimerMayScheduleAndCancelTimersFromItsCallback() async throws {
+        let loop = try EventLoop()
+        loop.start()
+        defer { loop.stop(); loop.join() }
+        let done = Promise<Int>()
+        loop.execute {
+            let ticks = TickBox()
+            func tick() {
+                ticks.count += 1
+                if ticks.count == 5 { done.fulfill(ticks.count); return }
+                let stray = loop.schedule(after: .milliseconds(1)) { ticks.count += 100 }
+                loop.cancel(stray)
+                loop.schedule(after: .milliseconds(1)) { tick() }
+            }
+            loop.schedule(after: .milliseconds(1)) { tick() }
+        }
+        #expect(await done.wait() == 5)
+    }
+}
+
+final class TickBox { var count = 0 }
