@@ -23,6 +23,14 @@ extension ClientSession {
             }
         case .prepare, .batch:
             forward(header, frame, ordering: dependent)
+        case .execute where !usePreparedIDs.isEmpty:
+            // EXECUTE of a prepared USE changes the connection's keyspace: it runs as a barrier, like USE.
+            let id = frame.messageBody(header).flatMap { try? ExecuteView(body: $0, version: header.protocolVersion) }?.preparedID
+            if let id, usePreparedIDs.contains(id) {
+                forward(header, frame, ordering: .barrier, tag: Self.useTag)
+            } else {
+                forward(header, frame, ordering: .independent)
+            }
         default:
             forward(header, frame, ordering: .independent)
         }
@@ -46,11 +54,11 @@ extension ClientSession {
             finish(request, .serverError("No upstream connection for protocol v\(version.rawValue) yet"))
             return
         }
-        let message = ClientRequest(handler: self, clientStream: request.header.stream, opcode: request.header.opcode,
-                                    ordering: request.ordering, tag: request.tag)
         // A connection whose stream ids are exhausted refuses; the pool then offers the next node.
         for _ in 0..<3 {
             guard let upstream = chosen ?? pool.pick(for: request.ordering, avoiding: avoiding?.host.hostID) else { break }
+            let message = ClientRequest(handler: self, clientStream: request.header.stream, opcode: request.header.opcode,
+                                        ordering: effectiveOrdering(request, on: upstream), tag: request.tag)
             let sent = request.frame.withUnsafeMutableBytes { upstream.send($0, request: message) }
             if sent {
                 if upstream.isWriteBackedUp { waitForUpstream(upstream) }
@@ -59,6 +67,15 @@ extension ClientSession {
             if chosen != nil { break }
         }
         finish(request, .overloaded("No upstream connection available"))
+    }
+
+    /// Nodes derive a prepared id from the query and the connection's keyspace, so a PREPARE from a client
+    /// without one runs pinned to whatever keyspace the shared connection is in, and is remembered under it:
+    /// re-preparing elsewhere must then reproduce the same id.
+    private func effectiveOrdering(_ request: InFlightRequest, on upstream: UpstreamConnection) -> KeyspaceOrdering {
+        guard request.header.knownOpcode == .prepare, request.ordering == .independent else { return request.ordering }
+        request.preparedUnder = upstream.keyspace
+        return upstream.keyspace.map { .dependent($0) } ?? .independent
     }
 
     /// Answers the client with an error of the proxy's own and forgets the request.
@@ -160,8 +177,9 @@ extension ClientSession: UpstreamResponseHandler {
             if let name = try? reader.readString() { keyspace = name }
         case 4 where request.header.knownOpcode == .prepare:
             guard let id = try? reader.readShortBytes(), let query = request.prepareQuery else { return }
+            if case .use? = InterceptedStatement.classify(query) { usePreparedIDs.insert(id) }
             let statement = PreparedStatementCache.Statement(
-                query: query, keyspace: request.keyspace, isIdempotent: Idempotency.isIdempotent(query))
+                query: query, keyspace: request.keyspace ?? request.preparedUnder, isIdempotent: Idempotency.isIdempotent(query))
             context.upstream.preparedCache.insert(id: id, statement)
         default:
             break

@@ -25,6 +25,11 @@ extension ClientSession {
             reply(.error(.protocolError("Unsupported compression algorithm: \(compression)")), stream: header.stream)
             return
         }
+        if context.config.clientCredentials != nil {
+            awaitingAuthentication = true
+            reply(.authenticate(Self.authenticatorClass), stream: header.stream)
+            return
+        }
         isStarted = true
         reply(.ready, stream: header.stream)
     }

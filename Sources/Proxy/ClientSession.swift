@@ -11,9 +11,13 @@ final class ClientSession: ConnectionDelegate {
     /// Fixed by the first frame the proxy accepts; every later frame must carry it.
     var version: ProtocolVersion?
     var isStarted = false
+    /// STARTUP was answered with AUTHENTICATE; waiting for the client's credentials.
+    var awaitingAuthentication = false
     /// The client's keyspace (USE); its QUERY/PREPARE/BATCH need upstream connections in that keyspace.
     var keyspace: String?
     private var events: Set<String> = []
+    /// Ids of the USE statements this client prepared: their EXECUTEs change the keyspace.
+    var usePreparedIDs: Set<[UInt8]> = []
     /// Forwarded requests by the client's stream id.
     var inFlight: [Int16: InFlightRequest] = [:]
     /// Bytes still to drop of a frame refused for its version.
@@ -125,12 +129,13 @@ final class ClientSession: ConnectionDelegate {
         case .startup: answerStartup(header, frame)
         case .register: answerRegister(header, frame)
         case .authResponse:
-            reply(.error(.protocolError("Unexpected AUTH_RESPONSE: the proxy did not ask for authentication")), stream: header.stream)
+            answerAuthResponse(header, frame)
         case .query, .prepare, .execute, .batch:
             guard isStarted else {
                 reply(.error(.protocolError("Unexpected message \(opcode), expecting STARTUP or OPTIONS")), stream: header.stream)
                 return
             }
+            rewriteWriteConsistency(opcode, header, frame)
             route(opcode, header, frame)
         default:
             reply(.error(.protocolError("Unexpected opcode \(header.opcode)")), stream: header.stream)

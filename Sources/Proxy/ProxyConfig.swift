@@ -1,6 +1,7 @@
 import CQLProtocol
 import Foundation
 import Posix
+import Upstream
 
 /// A peer proxy advertised in system.peers (YAML `peers:`), so drivers spread load over several proxies.
 public struct PeerProxy: Sendable, Hashable {
@@ -26,10 +27,17 @@ public struct ProxyConfig: Sendable {
     public var tokens: [String]?
     public var peers: [PeerProxy]
     public var maxFrameBodyLength: Int
+    /// Write consistencies the cluster refuses; writes at these levels are sent at `writeConsistencyOverride`.
+    public var unsupportedWriteConsistencies: Set<Consistency>
+    public var writeConsistencyOverride: Consistency
+    /// When set, clients must log in with these (SASL PLAIN, as PasswordAuthenticator).
+    public var clientCredentials: Credentials?
 
     public init(bind: HostPort = HostPort(host: "0.0.0.0", port: 9042), maxProtocolVersion: ProtocolVersion = .v4,
                 rpcAddress: String? = nil, dataCenter: String? = nil, tokens: [String]? = nil,
-                peers: [PeerProxy] = [], maxFrameBodyLength: Int = FrameHeader.defaultMaxBodyLength) {
+                peers: [PeerProxy] = [], maxFrameBodyLength: Int = FrameHeader.defaultMaxBodyLength,
+                unsupportedWriteConsistencies: Set<Consistency> = [], writeConsistencyOverride: Consistency = .localQuorum,
+                clientCredentials: Credentials? = nil) {
         self.bind = bind
         self.maxProtocolVersion = maxProtocolVersion
         self.rpcAddress = rpcAddress
@@ -37,5 +45,8 @@ public struct ProxyConfig: Sendable {
         self.tokens = tokens
         self.peers = peers
         self.maxFrameBodyLength = maxFrameBodyLength
+        self.unsupportedWriteConsistencies = unsupportedWriteConsistencies
+        self.writeConsistencyOverride = writeConsistencyOverride
+        self.clientCredentials = clientCredentials
     }
 }

@@ -51,6 +51,18 @@ struct ProxyOptions: ParsableArguments {
     @Option(name: .long, help: "Largest accepted frame body in bytes (env: MAX_FRAME_SIZE; default 268435456).")
     var maxFrameSize: Int?
 
+    @Option(name: .long, help: "Write consistencies the cluster refuses, comma separated, e.g. ANY,ONE,LOCAL_ONE (env: UNSUPPORTED_WRITE_CONSISTENCIES).")
+    var unsupportedWriteConsistencies: String?
+
+    @Option(name: .long, help: "What those writes are sent at (env: UNSUPPORTED_WRITE_CONSISTENCY_OVERRIDE; default LOCAL_QUORUM).")
+    var unsupportedWriteConsistencyOverride: String?
+
+    @Option(name: .long, help: "Require clients to log in with this user name (env: CLIENT_USERNAME).")
+    var clientUsername: String?
+
+    @Option(name: .long, help: "...and this password (env: CLIENT_PASSWORD).")
+    var clientPassword: String?
+
     @Flag(name: .long, help: "Debug logging (env: DEBUG).")
     var debug = false
 }

@@ -82,11 +82,27 @@ struct Settings {
             connectTimeout: try duration(o.connectTimeout, "connect-timeout", "CONNECT_TIMEOUT", .seconds(10)),
             heartbeatInterval: heartbeat, idleTimeout: idle, connectionsPerHost: numConns,
             maxFrameBodyLength: maxFrame)
+        func consistency(_ name: String) throws -> Consistency {
+            guard let c = Consistency(name: name.trimmingCharacters(in: .whitespaces)) else {
+                throw Invalid(description: "unknown consistency level: \(name)")
+            }
+            return c
+        }
+        let unsupported = try (o.unsupportedWriteConsistencies ?? env["UNSUPPORTED_WRITE_CONSISTENCIES"] ?? "")
+            .split(separator: ",").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.map { try consistency(String($0)) }
+        let override = try consistency(o.unsupportedWriteConsistencyOverride ?? env["UNSUPPORTED_WRITE_CONSISTENCY_OVERRIDE"] ?? "LOCAL_QUORUM")
+        let clientUser = o.clientUsername ?? env["CLIENT_USERNAME"]
+        let clientPassword = o.clientPassword ?? env["CLIENT_PASSWORD"]
+        if (clientUser == nil) != (clientPassword == nil) {
+            throw Invalid(description: "--client-username and --client-password go together")
+        }
         let tokens = (o.tokens ?? env["TOKENS"]).map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         proxy = ProxyConfig(
             bind: bind, maxProtocolVersion: try version(o.maxProtocolVersion, "max-protocol-version", "MAX_PROTOCOL_VERSION"),
             rpcAddress: o.rpcAddress ?? env["RPC_ADDRESS"], dataCenter: o.dataCenter ?? env["DATA_CENTER"],
-            tokens: tokens, maxFrameBodyLength: maxFrame)
+            tokens: tokens, maxFrameBodyLength: maxFrame, unsupportedWriteConsistencies: Set(unsupported),
+            writeConsistencyOverride: override,
+            clientCredentials: clientUser.map { Credentials(username: $0, password: clientPassword ?? "") })
         self.workers = workers
         debug = o.debug || env.bool("DEBUG")
     }

@@ -35,6 +35,7 @@ public final class MockNode: Sendable {
     private let state = Mutex(State())
     let prepared = Mutex<[[UInt8]: PreparedStatement]>([:])
     private let counts = Mutex<[UInt8: Int]>([:])
+    private let consistencies = Mutex<[(texts: [String], consistency: Consistency)]>([])
 
     init(index: Int, address: String, port: Int, hostID: UUID, dataCenter: String, rack: String, tokens: [String],
          context: ClusterContext) {
@@ -69,6 +70,27 @@ public final class MockNode: Sendable {
 
     func countRequest(opcode: UInt8) {
         counts.withLock { $0[opcode, default: 0] += 1 }
+    }
+
+    /// The consistency of the last QUERY, EXECUTE or BATCH whose text contains `needle` (tests check what
+    /// a proxy really sent).
+    public func lastConsistency(forQueryContaining needle: String) -> Consistency? {
+        consistencies.withLock { log in log.last { $0.texts.contains { $0.contains(needle) } }?.consistency }
+    }
+
+    func recordConsistency(of request: RequestMessage) {
+        let consistency: Consistency
+        switch request {
+        case .query(let q): consistency = q.parameters.consistency
+        case .execute(let e): consistency = e.parameters.consistency
+        case .batch(let b): consistency = b.consistency
+        default: return
+        }
+        let texts = queryTexts(of: request)
+        consistencies.withLock { log in
+            log.append((texts, consistency))
+            if log.count > 256 { log.removeFirst(log.count - 256) }
+        }
     }
 
     /// Drops every prepared statement: the next EXECUTE of them gets UNPREPARED.

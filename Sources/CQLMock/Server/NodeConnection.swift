@@ -75,6 +75,7 @@ final class NodeConnection: Sendable {
             return respond(.error(.protocolError(Self.describe(error))))
         }
 
+        node.recordConsistency(of: request)
         var delay = Duration.zero
         for action in node.context.faults.actions(opcode: opcode, queries: node.queryTexts(of: request), node: node.index) {
             switch action {
