@@ -16,6 +16,9 @@ static inline long copenssl_ctx_set_min_tls12(SSL_CTX *ctx) {
     return SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 }
 
+/// Read ahead: one read(2) may pull in many small records, which then sit inside OpenSSL (SSL_has_pending).
+static inline void copenssl_ctx_set_read_ahead(SSL_CTX *ctx) { SSL_CTX_set_read_ahead(ctx, 1); }
+
 static inline long copenssl_ctx_set_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_set_mode(ctx, mode); }
 
 /// Partial writes, a write buffer that may move between retries, and buffers released when idle.

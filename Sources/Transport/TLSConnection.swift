@@ -58,8 +58,10 @@ public final class TLSConnection: Connection, IOHandler, Flushable {
     var onPendingList = false
     let pendingReads: TLSPendingReads
 
-    /// Records (≤16 KiB each) read per readiness event before yielding to other connections.
-    let readBudget = 8
+    /// Plaintext bytes read per readiness event before yielding to other connections, for fairness.
+    let readBudget = 256 * 1024
+    /// Plaintext gathered before the delegate is called.
+    static let gatherLimit = 64 * 1024
     static let maxRecordPlaintext = 16 * 1024
 
     /// Server side: takes an accepted socket (e.g. from `TCPListener`'s `onAccept`) and waits for the
@@ -162,32 +164,38 @@ public final class TLSConnection: Connection, IOHandler, Flushable {
 
     // MARK: Reading
 
+    /// Reads until OpenSSL wants more from the socket or the budget is spent. Several records (they may be
+    /// tiny) are gathered per delegate call.
     func readAvailable() {
         defer { enqueueIfPending() }
-        for _ in 0..<readBudget {
+        var total = 0
+        while total < readBudget {
             guard state == .established, !readingPaused, let ssl else { return }
-            let space = input.writableSpace(minimum: Self.maxRecordPlaintext)
-            ERR_clear_error()
-            let n = SSL_read(ssl, space.baseAddress, Int32(clamping: space.count))
-            if n > 0 {
+            var gathered = 0
+            var stop: Int32?
+            while gathered < Self.gatherLimit {
+                let space = input.writableSpace(minimum: Self.maxRecordPlaintext)
+                ERR_clear_error()
+                let n = SSL_read(ssl, space.baseAddress, Int32(clamping: space.count))
+                guard n > 0 else { stop = SSL_get_error(ssl, n); break }
                 input.didWrite(Int(n))
-                delegate?.connectionDidRead(self, buffer: input)
-                continue
+                gathered += Int(n)
             }
-            switch SSL_get_error(ssl, n) {
+            total += gathered
+            if gathered > 0 { delegate?.connectionDidRead(self, buffer: input) }
+            guard let stop, state == .established else { continue }
+            switch stop {
             case SSL_ERROR_WANT_READ:
                 return
             case SSL_ERROR_WANT_WRITE:
                 readWantsWrite = true
                 updateInterest()
-                return
             case SSL_ERROR_ZERO_RETURN:
                 close(error: nil)   // close_notify, or EOF (SSL_OP_IGNORE_UNEXPECTED_EOF)
-                return
             case let code:
                 fail(code, operation: "read")
-                return
             }
+            return
         }
     }
 

@@ -47,6 +47,7 @@ public final class TLSContext: @unchecked Sendable {
             throw .invalidConfiguration(OpenSSLErrors.describe("minimum version TLS 1.2"))
         }
         _ = copenssl_ctx_set_mode(ctx, copenssl_default_modes())
+        copenssl_ctx_set_read_ahead(ctx)
         _ = SSL_CTX_set_options(ctx, copenssl_op_ignore_unexpected_eof() | copenssl_op_no_renegotiation())
 
         switch (config.certificateChain, config.privateKey) {

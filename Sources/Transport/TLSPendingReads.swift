@@ -17,6 +17,7 @@ final class TLSPendingReads {
         guard !connections.isEmpty else { return }
         let batch = connections
         connections.removeAll(keepingCapacity: true)
+        Self.serviced.add(batch.count, ordering: .relaxed)
         for connection in batch { connection.servicePendingReads() }
         // Some still hold bytes after their read budget: keep epoll_wait from sleeping (a zero timer makes
         // its timeout 0) so they are serviced on the next iteration.
@@ -40,6 +41,9 @@ final class TLSPendingReads {
     private struct WeakList: @unchecked Sendable {
         weak var list: TLSPendingReads?
     }
+
+    /// Connections serviced from pending lists, all loops together (lets tests see the path was taken).
+    static let serviced = Atomic<Int>(0)
 
     private static let registry = Mutex<[ObjectIdentifier: WeakList]>([:])
 }
