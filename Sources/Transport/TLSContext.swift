@@ -154,7 +154,7 @@ public final class TLSContext: @unchecked Sendable {
         }
         defer { EVP_PKEY_free(key) }
         guard SSL_CTX_use_PrivateKey(ctx, key) == 1 else {
-            throw .invalidConfiguration(OpenSSLErrors.describe("privateKey refused"))
+            throw .invalidConfiguration(OpenSSLErrors.describe("privateKey refused (does it belong to certificateChain?)"))
         }
     }
 
