@@ -1,5 +1,6 @@
 import CQLMock
 import EventLoop
+import Glibc
 import Posix
 import Synchronization
 import Testing
@@ -135,6 +136,21 @@ import Transport
         #expect("\(error)".contains("unrecognized name"))
         let serverSide = try #require(await r.echo.firstClose.wait())
         #expect(serverSide.contains("handshake failed"))
+    }
+
+    @Test func systemTrustHonoursSSLCertFile() async throws {
+        let path = "/tmp/cql-proxy-tls-ca-\(getpid()).pem"
+        let f = try #require(fopen(path, "w"))
+        fputs(certs.ca.certificatePEM, f)
+        fclose(f)
+        setenv("SSL_CERT_FILE", path, 1)
+        defer { unsetenv("SSL_CERT_FILE"); unlink(path) }
+        var client = certs.clientConfiguration()
+        client.trustRoots = .system
+        let r = try await handshake(server: certs.serverConfiguration(), client: client)
+        defer { r.group.shutdown() }
+        guard case .connected = r.client else { Issue.record("\(r.client)"); return }
+        #expect(await r.collector.done.wait() == Array("ping".utf8))
     }
 
     @Test func aServerThatNeverAnswersTimesTheHandshakeOut() async throws {
