@@ -17,7 +17,9 @@ let package = Package(
         .target(name: "CShims"),
         .target(name: "Posix", dependencies: ["CShims"]),
         .target(name: "EventLoop", dependencies: ["Posix", "CShims"]),
-        .target(name: "Transport", dependencies: ["EventLoop", "Posix"]),
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL", pkgConfig: "openssl",
+                       providers: [.apt(["libssl-dev"])]),
+        .target(name: "Transport", dependencies: ["EventLoop", "Posix", "COpenSSL"]),
         .target(name: "CQLProtocol"),
         .target(name: "Upstream", dependencies: [
             "Transport", "EventLoop", "Posix", "CQLProtocol", .product(name: "Logging", package: "swift-log"),
@@ -25,7 +27,7 @@ let package = Package(
         .target(name: "Proxy", dependencies: [
             "Upstream", "Transport", "EventLoop", "Posix", "CQLProtocol", .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "CQLMock", dependencies: ["CQLProtocol"]),
+        .target(name: "CQLMock", dependencies: ["CQLProtocol", "COpenSSL"]),
         .executableTarget(name: "cql-proxy", dependencies: [
             "Proxy", "CQLMock",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -35,6 +37,7 @@ let package = Package(
             "CQLMock", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "CQLProtocolTests", dependencies: ["CQLProtocol"]),
+        .testTarget(name: "TransportTests", dependencies: ["Transport", "EventLoop", "Posix", "CQLMock"]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "Transport", "Posix"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CQLMockTests", dependencies: ["CQLMock", "CQLProtocol", "TestSupport"]),
