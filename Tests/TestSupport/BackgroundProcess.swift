@@ -14,7 +14,9 @@ public final class BackgroundProcess: Sendable {
     private let shared = Shared()
     private let wakeup = Wakeup()
 
-    public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws {
+    /// With `captureStandardError`, stderr is read into `stdout` too (for programs that log there).
+    public init(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
+                captureStandardError: Bool = false) throws {
         process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -22,17 +24,28 @@ public final class BackgroundProcess: Sendable {
         process.standardInput = FileHandle.nullDevice
         let pipe = Pipe()
         process.standardOutput = pipe
+        if captureStandardError { process.standardError = pipe }
         let shared = self.shared, wakeup = self.wakeup
         process.terminationHandler = { _ in wakeup.bump() }
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            shared.output.withLock { o in
-                if data.isEmpty { o.finished = true } else { o.stdout += String(decoding: data, as: UTF8.self) }
-            }
-            if data.isEmpty { handle.readabilityHandler = nil }
-            wakeup.bump()
-        }
         try process.run()
+        // A plain thread doing blocking reads, not `readabilityHandler`: Foundation's dispatch source for that
+        // can outlive the file handle on Linux and crash libdispatch's event loop when the fd number is reused.
+        let reader = Thread {
+            let fd = pipe.fileHandleForReading.fileDescriptor
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { break }
+                let text = String(decoding: buffer[0..<n], as: UTF8.self)
+                shared.output.withLock { $0.stdout += text }
+                wakeup.bump()
+            }
+            shared.output.withLock { $0.finished = true }
+            wakeup.bump()
+            withExtendedLifetime(pipe) {}
+        }
+        reader.start()
     }
 
     deinit {
@@ -40,6 +53,22 @@ public final class BackgroundProcess: Sendable {
     }
 
     public var stdout: String { shared.output.withLock { $0.stdout } }
+
+    /// Waits until stdout has a line containing `fragment`, and returns that line.
+    @discardableResult
+    public func waitForLine(containing fragment: String, timeout: Duration) async throws -> String {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let seen = wakeup.generation
+            let (text, finished) = shared.output.withLock { ($0.stdout, $0.finished) }
+            if let line = text.split(separator: "\n").first(where: { $0.contains(fragment) }) { return String(line) }
+            if finished || ContinuousClock.now >= deadline {
+                throw EventuallyTimedOut(what: "a line with \"\(fragment)\" from \(process.executableURL?.path ?? "?"); got: \(text)",
+                                         timeout: timeout)
+            }
+            await wakeup.waitForChange(after: seen, deadline: deadline)
+        }
+    }
 
     /// Waits until stdout has a line equal to `line`; throws `EventuallyTimedOut` at the deadline.
     public func waitForLine(_ line: String, timeout: Duration) async throws {
