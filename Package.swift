@@ -19,6 +19,9 @@ let package = Package(
         .target(name: "EventLoop", dependencies: ["Posix", "CShims"]),
         .target(name: "Transport", dependencies: ["EventLoop", "Posix"]),
         .target(name: "CQLProtocol"),
+        .systemLibrary(name: "CNGHTTP2", path: "Sources/CNGHTTP2", pkgConfig: "libnghttp2",
+                       providers: [.apt(["libnghttp2-dev"])]),
+        .target(name: "HTTP", dependencies: ["Transport", "EventLoop", "Posix", "CNGHTTP2"]),
         .target(name: "Upstream", dependencies: [
             "Transport", "EventLoop", "Posix", "CQLProtocol", .product(name: "Logging", package: "swift-log"),
         ]),
@@ -37,6 +40,7 @@ let package = Package(
         .testTarget(name: "CQLProtocolTests", dependencies: ["CQLProtocol"]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "Transport", "Posix"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "EventLoop", "Posix", "CNGHTTP2"]),
         .testTarget(name: "CQLMockTests", dependencies: ["CQLMock", "CQLProtocol", "TestSupport"]),
         .testTarget(name: "ProxyTests", dependencies: ["Proxy", "CQLMock", "CQLProtocol", "Transport", "TestSupport"]),
     ]
