@@ -58,8 +58,10 @@ enum HTTP1Parser {
             if let error = garbageInPartialLine(bytes, from: start) { return .error(error) }
             return bytes.count - start > limits.maxRequestLine ? .error(.requestLineTooLong) : .needMore
         }
+        let lineContentEnd = trimCR(bytes, start, lineEnd)
+        if lineContentEnd - start > limits.maxRequestLine { return .error(.requestLineTooLong) }
         let requestLine: (method: String, target: String, version: HTTPVersion)
-        switch parseRequestLine(bytes, start, trimCR(bytes, start, lineEnd)) {
+        switch parseRequestLine(bytes, start, lineContentEnd) {
         case .success(let line): requestLine = line
         case .failure(let error): return .error(error)
         }

@@ -26,8 +26,9 @@ final class HTTPServerConnection: ConnectionDelegate {
         self.limits = limits
         self.onClose = onClose
         deadline = Deadline(loop: connection.loop)
-        // A client that connects and says nothing is held no longer than one request may take.
-        deadline.arm(.request, after: limits.requestTimeout) { [weak connection] in connection?.close(error: nil) }
+        // A client that connects and says nothing is held no longer than one request may take. Armed as
+        // "idle" so that a request starting now gets its own 408 deadline.
+        deadline.arm(.idle, after: limits.requestTimeout) { [weak connection] in connection?.close(error: nil) }
         connection.delegate = self
     }
 
