@@ -55,7 +55,8 @@ enum HTTP1Parser {
         guard start < bytes.count else { return start >= 64 ? .error(.malformed("empty lines")) : .needMore }
 
         guard let lineEnd = firstLF(bytes, from: start, limit: limits.maxRequestLine + 2) else {
-            if let error = garbageInPartialLine(bytes, from: start) { return .error(error) }
+            let window = min(bytes.count, start + limits.maxRequestLine + 2)
+            if let error = garbageInPartialLine(bytes, from: start, to: window) { return .error(error) }
             return bytes.count - start > limits.maxRequestLine ? .error(.requestLineTooLong) : .needMore
         }
         let lineContentEnd = trimCR(bytes, start, lineEnd)
@@ -125,10 +126,10 @@ enum HTTP1Parser {
     }
 
     /// Binary garbage is refused as soon as it is seen rather than after 8 KiB or a timeout.
-    private static func garbageInPartialLine(_ bytes: UnsafeRawBufferPointer, from: Int) -> HTTP1ParseError? {
+    private static func garbageInPartialLine(_ bytes: UnsafeRawBufferPointer, from: Int, to end: Int) -> HTTP1ParseError? {
         var i = from
         var inMethod = true
-        while i < bytes.count {
+        while i < end {
             let b = bytes[i]
             if inMethod {
                 if b == space { inMethod = false; if i == from { return .malformed("empty method") } }
