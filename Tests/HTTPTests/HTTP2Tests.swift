@@ -123,4 +123,19 @@ import Testing
         #expect(ok == "ok")
         await server.shutdown()
     }
+
+    @Test func anIdleHTTP2ConnectionIsSentGoAwayAndClosed() async throws {
+        var limits = HTTPServerLimits()
+        limits.idleTimeout = .milliseconds(200)
+        let server = try await TestServer(limits: limits)
+        let port = server.port
+        let (body, endedByServer) = try await blocking {
+            let client = try H2Client(port: port)
+            let body = try client.get(["/liveness"])[0].body
+            return (body, try client.pump { false } == false)
+        }
+        #expect(body == "ok")
+        #expect(endedByServer)
+        await server.shutdown()
+    }
 }
