@@ -21,6 +21,9 @@ let package = Package(
                        providers: [.apt(["libssl-dev"])]),
         .target(name: "Transport", dependencies: ["EventLoop", "Posix", "COpenSSL"]),
         .target(name: "CQLProtocol"),
+        .systemLibrary(name: "CNGHTTP2", path: "Sources/CNGHTTP2", pkgConfig: "libnghttp2",
+                       providers: [.apt(["libnghttp2-dev"])]),
+        .target(name: "HTTP", dependencies: ["Transport", "EventLoop", "Posix", "CNGHTTP2"]),
         .target(name: "Upstream", dependencies: [
             "Transport", "EventLoop", "Posix", "CQLProtocol", .product(name: "Logging", package: "swift-log"),
         ]),
@@ -40,6 +43,7 @@ let package = Package(
         .testTarget(name: "TransportTests", dependencies: ["Transport", "EventLoop", "Posix", "CQLMock"]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "Transport", "Posix"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "EventLoop", "Posix", "CNGHTTP2"]),
         .testTarget(name: "CQLMockTests", dependencies: ["CQLMock", "CQLProtocol", "TestSupport"]),
         .testTarget(name: "ProxyTests", dependencies: ["Proxy", "CQLMock", "CQLProtocol", "Transport", "TestSupport"]),
     ]
