@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // Dependencies point one way: Proxy → Upstream → Transport → EventLoop → Posix → CShims.
-// CQLProtocol depends on nothing; CQLMock (the in-memory cluster) is never linked into Proxy.
+// CQLProtocol depends on nothing; Compression only on Debian's liblz4/libsnappy (CLZ4, CSnappy).
+// CQLMock (the in-memory cluster) is never linked into Proxy.
 import PackageDescription
 
 let package = Package(
@@ -19,6 +20,9 @@ let package = Package(
         .target(name: "EventLoop", dependencies: ["Posix", "CShims"]),
         .target(name: "Transport", dependencies: ["EventLoop", "Posix"]),
         .target(name: "CQLProtocol"),
+        .systemLibrary(name: "CLZ4", path: "Sources/CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CSnappy", path: "Sources/CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"])]),
+        .target(name: "Compression", dependencies: ["CLZ4", "CSnappy"]),
         .target(name: "Upstream", dependencies: [
             "Transport", "EventLoop", "Posix", "CQLProtocol", .product(name: "Logging", package: "swift-log"),
         ]),
@@ -35,6 +39,7 @@ let package = Package(
             "CQLMock", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "CQLProtocolTests", dependencies: ["CQLProtocol"]),
+        .testTarget(name: "CompressionTests", dependencies: ["Compression"]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "Transport", "Posix"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CQLMockTests", dependencies: ["CQLMock", "CQLProtocol", "TestSupport"]),
