@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
 // Dependencies point one way: Proxy → Upstream → Transport → EventLoop → Posix → CShims.
-// CQLProtocol depends on nothing; CQLMock (the in-memory cluster) is never linked into Proxy.
+// CQLProtocol depends on nothing; Compression only on Debian's liblz4/libsnappy (CLZ4, CSnappy).
+// CQLMock (the in-memory cluster) is never linked into Proxy.
 import PackageDescription
 
 let package = Package(
@@ -21,9 +22,15 @@ let package = Package(
                        providers: [.apt(["libssl-dev"])]),
         .target(name: "Transport", dependencies: ["EventLoop", "Posix", "COpenSSL"]),
         .target(name: "CQLProtocol"),
+<<<<<<< HEAD
         .systemLibrary(name: "CNGHTTP2", path: "Sources/CNGHTTP2", pkgConfig: "libnghttp2",
                        providers: [.apt(["libnghttp2-dev"])]),
         .target(name: "HTTP", dependencies: ["Transport", "EventLoop", "Posix", "CNGHTTP2"]),
+=======
+        .systemLibrary(name: "CLZ4", path: "Sources/CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CSnappy", path: "Sources/CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"])]),
+        .target(name: "Compression", dependencies: ["CLZ4", "CSnappy"]),
+>>>>>>> compress
         .target(name: "Upstream", dependencies: [
             "Transport", "EventLoop", "Posix", "CQLProtocol", .product(name: "Logging", package: "swift-log"),
         ]),
@@ -40,7 +47,11 @@ let package = Package(
             "CQLMock", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "CQLProtocolTests", dependencies: ["CQLProtocol"]),
+<<<<<<< HEAD
         .testTarget(name: "TransportTests", dependencies: ["Transport", "EventLoop", "Posix", "CQLMock"]),
+=======
+        .testTarget(name: "CompressionTests", dependencies: ["Compression"]),
+>>>>>>> compress
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "Transport", "Posix"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "EventLoop", "Posix", "CNGHTTP2"]),

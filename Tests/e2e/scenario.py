@@ -40,6 +40,9 @@ def parse_args(argv):
     p.add_argument("--table", default="alltypes")
     p.add_argument("--username")
     p.add_argument("--password")
+    p.add_argument("--compression", choices=["lz4", "snappy", "none"], default=None,
+                   help="force this frame compression (checked on every connection); 'none' turns it off; "
+                        "by default the driver picks lz4 if both ends offer it")
     p.add_argument("--verbose", action="store_true")
     return p.parse_args(argv)
 
@@ -50,7 +53,22 @@ def make_cluster(args):
         kwargs["protocol_version"] = args.protocol_version
     if args.username is not None:
         kwargs["auth_provider"] = PlainTextAuthProvider(args.username, args.password or "")
+    if args.compression is not None:
+        kwargs["compression"] = False if args.compression == "none" else args.compression
     return Cluster(**kwargs)
+
+
+def check_compression(cluster, wanted):
+    # The driver silently runs uncompressed when the server offers no algorithm at all, so look at what
+    # each connection (control and pools) actually agreed in STARTUP.
+    want = None if wanted == "none" else wanted
+    conns = [c for holder in cluster.get_connection_holders() for c in holder.get_connections()]
+    check(conns, "no open connections to check compression on")
+    for c in conns:
+        got = c._compression_type
+        check(got == want, "connection %s negotiated compression %r, want %r" % (c.endpoint, got, want))
+        check((c.compressor is not None) == (want is not None), "connection %s compressor not enabled" % c.endpoint)
+    return len(conns)
 
 
 def compare_row(row, expected, how):
@@ -158,7 +176,10 @@ def run(args):
         ks_session = cluster.connect(ks)
         update_and_delete(ks_session, table)
         pages = paging(ks_session, table)
-        print("protocol v%d, %d rows, %d pages" % (cluster.protocol_version, data.ROW_COUNT, pages))
+        compression = ""
+        if args.compression is not None:
+            compression = ", compression %s on %d connections" % (args.compression, check_compression(cluster, args.compression))
+        print("protocol v%d, %d rows, %d pages%s" % (cluster.protocol_version, data.ROW_COUNT, pages, compression))
     finally:
         cluster.shutdown()
     print("OK")
