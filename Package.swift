@@ -22,20 +22,17 @@ let package = Package(
                        providers: [.apt(["libssl-dev"])]),
         .target(name: "Transport", dependencies: ["EventLoop", "Posix", "COpenSSL"]),
         .target(name: "CQLProtocol"),
-<<<<<<< HEAD
         .systemLibrary(name: "CNGHTTP2", path: "Sources/CNGHTTP2", pkgConfig: "libnghttp2",
                        providers: [.apt(["libnghttp2-dev"])]),
         .target(name: "HTTP", dependencies: ["Transport", "EventLoop", "Posix", "CNGHTTP2"]),
-=======
         .systemLibrary(name: "CLZ4", path: "Sources/CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CSnappy", path: "Sources/CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"])]),
         .target(name: "Compression", dependencies: ["CLZ4", "CSnappy"]),
->>>>>>> compress
         .target(name: "Upstream", dependencies: [
             "Transport", "EventLoop", "Posix", "CQLProtocol", .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Proxy", dependencies: [
-            "Upstream", "Transport", "EventLoop", "Posix", "CQLProtocol", .product(name: "Logging", package: "swift-log"),
+            "Upstream", "Transport", "EventLoop", "Posix", "CQLProtocol", "Compression", .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "CQLMock", dependencies: ["CQLProtocol", "COpenSSL"]),
         .executableTarget(name: "cql-proxy", dependencies: [
@@ -47,11 +44,8 @@ let package = Package(
             "CQLMock", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "CQLProtocolTests", dependencies: ["CQLProtocol"]),
-<<<<<<< HEAD
         .testTarget(name: "TransportTests", dependencies: ["Transport", "EventLoop", "Posix", "CQLMock"]),
-=======
         .testTarget(name: "CompressionTests", dependencies: ["Compression"]),
->>>>>>> compress
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "Transport", "Posix"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "EventLoop", "Posix", "CNGHTTP2"]),
