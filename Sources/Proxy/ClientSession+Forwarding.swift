@@ -98,7 +98,7 @@ extension ClientSession: UpstreamResponseHandler {
         if header.opcode == Opcode.result.rawValue, let body = frame.messageBody(header) {
             noteResult(body, of: request)
         }
-        connection.write(UnsafeRawBufferPointer(frame))
+        writeToClient(UnsafeRawBufferPointer(frame))
         checkOwnBackPressure()
     }
 

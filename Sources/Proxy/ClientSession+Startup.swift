@@ -1,4 +1,5 @@
 import CQLProtocol
+import Compression
 import Upstream
 
 /// OPTIONS, STARTUP and REGISTER: answered by the proxy itself, never forwarded.
@@ -8,7 +9,7 @@ extension ClientSession {
         let versions = (3...context.config.maxProtocolVersion.rawValue).map { "\($0)/v\($0)" }
         reply(.supported([
             "CQL_VERSION": [cqlVersion],
-            "COMPRESSION": [],
+            "COMPRESSION": CompressionAlgorithm.allCases.map(\.rawValue),
             "PROTOCOL_VERSIONS": versions,
         ]), stream: header.stream)
     }
@@ -19,19 +20,23 @@ extension ClientSession {
             reply(.error(.protocolError("Malformed STARTUP body")), stream: header.stream)
             return
         }
-        if let compression = options["COMPRESSION"], !compression.isEmpty {
-            // Refuse and stay un-started: READY after a refusal (the Go proxy's habit) leaves the client
-            // sending compressed frames nobody can read.
-            reply(.error(.protocolError("Unsupported compression algorithm: \(compression)")), stream: header.stream)
-            return
+        if let name = options["COMPRESSION"], !name.isEmpty {
+            guard let algorithm = CompressionAlgorithm(startupName: name) else {
+                // Refuse and stay un-started: READY after a refusal (the Go proxy's habit) leaves the client
+                // sending compressed frames nobody can read.
+                reply(.error(.protocolError("Unsupported compression algorithm: \(name)")), stream: header.stream)
+                return
+            }
+            codec = FrameBodyCodec(algorithm)
         }
         if context.config.clientCredentials != nil {
             awaitingAuthentication = true
             reply(.authenticate(Self.authenticatorClass), stream: header.stream)
             return
         }
-        isStarted = true
+        // READY leaves uncompressed (allowed either way), for clients that switch codecs only after it.
         reply(.ready, stream: header.stream)
+        isStarted = true
     }
 
     func answerRegister(_ header: FrameHeader, _ frame: UnsafeMutableRawBufferPointer) {

@@ -1,4 +1,5 @@
 import CQLProtocol
+import Compression
 import EventLoop
 import Transport
 import Upstream
@@ -16,6 +17,9 @@ final class ClientSession: ConnectionDelegate {
     /// The client's keyspace (USE); its QUERY/PREPARE/BATCH need upstream connections in that keyspace.
     var keyspace: String?
     private var events: Set<String> = []
+    /// The body codec the client chose in STARTUP. Upstream connections never compress (they are shared by
+    /// clients with different choices, and UNPREPARED must stay readable), so bodies are converted here.
+    var codec: FrameBodyCodec?
     /// Ids of the USE statements this client prepared: their EXECUTEs change the keyspace.
     var usePreparedIDs: Set<[UInt8]> = []
     /// Forwarded requests by the client's stream id.
@@ -116,8 +120,8 @@ final class ClientSession: ConnectionDelegate {
             return
         }
         version = frameVersion
-        guard !header.flags.contains(.compression) else {
-            reply(.error(.protocolError("Compression was not negotiated on this connection")), stream: header.stream)
+        if header.flags.contains(.compression) {
+            handleCompressed(header, frame)
             return
         }
         guard let opcode = header.knownOpcode, opcode.isRequest else {
@@ -142,11 +146,53 @@ final class ClientSession: ConnectionDelegate {
         }
     }
 
+    /// Decompresses a client frame and handles it as if it had come plain.
+    private func handleCompressed(_ header: FrameHeader, _ frame: UnsafeMutableRawBufferPointer) {
+        guard let codec, isStarted || awaitingAuthentication else {
+            reply(.error(.protocolError("Compressed frame, but no compression was negotiated")), stream: header.stream)
+            return
+        }
+        do {
+            let body = try codec.decompress(frame.frameBody, maxLength: context.config.maxFrameBodyLength)
+            var plain = header
+            plain.flags.remove(.compression)
+            plain.length = UInt32(body.count)
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(FrameHeader.size + body.count)
+            plain.encode(into: &bytes)
+            bytes += body
+            bytes.withUnsafeMutableBytes { handle(plain, $0) }
+        } catch {
+            reply(.error(.protocolError("Cannot decompress frame: \(error)")), stream: header.stream)
+        }
+    }
+
     // MARK: Output
 
     func reply(_ message: ResponseMessage, stream: StreamID, version: ProtocolVersion? = nil) {
-        connection.write(Frame(response: message, version: version ?? replyVersion, stream: stream).encode())
+        let frame = Frame(response: message, version: version ?? replyVersion, stream: stream).encode()
+        if codec != nil && isStarted {
+            frame.withUnsafeBytes { writeToClient($0) }
+        } else {
+            connection.write(frame)
+        }
         checkOwnBackPressure()
+    }
+
+    /// Writes a whole plain frame to the client, compressing its body when the client asked for that.
+    func writeToClient(_ frame: UnsafeRawBufferPointer) {
+        guard let codec, frame.count > FrameHeader.size else {
+            connection.write(frame)
+            return
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(frame.count)
+        out.append(contentsOf: frame[0..<FrameHeader.size])
+        codec.compress(UnsafeRawBufferPointer(rebasing: frame[FrameHeader.size...]), into: &out)
+        out[1] |= FrameFlags.compression.rawValue
+        let length = UInt32(out.count - FrameHeader.size)
+        out[5] = UInt8(length >> 24); out[6] = UInt8(length >> 16 & 0xFF); out[7] = UInt8(length >> 8 & 0xFF); out[8] = UInt8(length & 0xFF)
+        connection.write(out)
     }
 
     func sendEvent(_ event: EventMessage) {

@@ -35,3 +35,30 @@ import Testing
         #expect(run.stdout.contains("OK"))
     }
 }
+
+/// Compression per client connection, and clients of several versions and codecs at once.
+@Suite(.serialized) struct CompressionAndVersionsTests {
+    @Test func lz4SnappyPlainV3AndV4ClientsAtOnce() async throws {
+        let h = try await ProxyHarness(nodes: 2)
+        defer { h.stop() }
+        let variants: [[String]] = [
+            ["--compression", "lz4", "--keyspace", "cz_lz4"],
+            ["--compression", "snappy", "--keyspace", "cz_snappy"],
+            ["--compression", "none", "--keyspace", "cz_none"],
+            ["--protocol-version", "3", "--compression", "lz4", "--keyspace", "cz_v3"],
+        ]
+        try await withThrowingTaskGroup(of: (String, ProcessOutput).self) { group in
+            for args in variants {
+                group.addTask {
+                    let run = try await runPython(script: "Tests/e2e/scenario.py",
+                                                  arguments: ["--host", "127.0.0.1", "--port", "\(h.port)"] + args,
+                                                  timeout: .seconds(180))
+                    return (args.joined(separator: " "), run)
+                }
+            }
+            for try await (name, run) in group {
+                #expect(run.exitCode == 0, "\(name) failed:\n\(run.stdout)\n\(run.stderr)")
+            }
+        }
+    }
+}
