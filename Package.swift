@@ -13,6 +13,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
     ],
     targets: [
         .target(name: "CShims"),
@@ -29,14 +32,18 @@ let package = Package(
         .systemLibrary(name: "CSnappy", path: "Sources/CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"])]),
         .target(name: "Compression", dependencies: ["CLZ4", "CSnappy"]),
         .target(name: "Upstream", dependencies: [
-            "Transport", "EventLoop", "Posix", "CQLProtocol", .product(name: "Logging", package: "swift-log"),
+            "Transport", "EventLoop", "Posix", "CQLProtocol", .product(name: "Metrics", package: "swift-metrics"), .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Proxy", dependencies: [
-            "Upstream", "Transport", "EventLoop", "Posix", "CQLProtocol", "Compression", .product(name: "Logging", package: "swift-log"),
+            "Upstream", "Transport", "EventLoop", "Posix", "CQLProtocol", "Compression",
+            .product(name: "Metrics", package: "swift-metrics"), .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "CQLMock", dependencies: ["CQLProtocol", "COpenSSL"]),
         .executableTarget(name: "cql-proxy", dependencies: [
-            "Proxy", "CQLMock",
+            "Proxy", "CQLMock", "HTTP", "Upstream", "EventLoop", "Posix", "CShims", "CQLProtocol",
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Yams", package: "Yams"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -1,4 +1,5 @@
 import CQLProtocol
+import EventLoop
 import Upstream
 
 /// Requests that go upstream: the frame leaves as it came, but for its stream id.
@@ -95,8 +96,11 @@ extension ClientSession: UpstreamResponseHandler {
             return
         }
         inFlight[message.clientStream.rawValue] = nil
+        context.metrics.answered(after: MonotonicClock.now() - request.startedAt)
         if header.opcode == Opcode.result.rawValue, let body = frame.messageBody(header) {
             noteResult(body, of: request)
+        } else if header.opcode == Opcode.error.rawValue, let body = frame.messageBody(header), body.count >= 4 {
+            context.metrics.error(code: ErrorCode(rawValue: Int32(bitPattern: UInt32(body[0]) << 24 | UInt32(body[1]) << 16 | UInt32(body[2]) << 8 | UInt32(body[3]))))
         }
         writeToClient(UnsafeRawBufferPointer(frame))
         checkOwnBackPressure()
@@ -113,6 +117,7 @@ extension ClientSession: UpstreamResponseHandler {
             let idempotent = request.isIdempotent(cache: context.upstream.preparedCache)
             if RetryPolicy.decideLost(idempotent: idempotent, attempt: request.attempt) == .nextNode {
                 request.attempt += 1
+                context.metrics.retried()
                 send(request, avoiding: upstream)
             } else {
                 let why = idempotent ? "" : " (not retried: the request is not idempotent)"
@@ -142,9 +147,11 @@ extension ClientSession: UpstreamResponseHandler {
             return false
         case .sameNode:
             request.attempt += 1
+            context.metrics.retried()
             send(request, avoiding: nil, on: upstream)
         case .nextNode:
             request.attempt += 1
+            context.metrics.retried()
             send(request, avoiding: upstream)
         }
         return true
@@ -181,6 +188,7 @@ extension ClientSession: UpstreamResponseHandler {
             let statement = PreparedStatementCache.Statement(
                 query: query, keyspace: request.keyspace ?? request.preparedUnder, isIdempotent: Idempotency.isIdempotent(query))
             context.upstream.preparedCache.insert(id: id, statement)
+            context.metrics.preparedCacheSize(context.upstream.preparedCache.count)
         default:
             break
         }

@@ -103,6 +103,7 @@ final class ClientSession: ConnectionDelegate {
     }
 
     private func handle(_ header: FrameHeader, _ frame: UnsafeMutableRawBufferPointer) {
+        if !header.flags.contains(.compression) { context.metrics.request(opcode: header.opcode, bytes: frame.count) }
         let frameVersion = header.protocolVersion
         guard !header.isResponse else {
             reply(.error(.protocolError("Unexpected response frame from a client")), stream: header.stream)
@@ -170,10 +171,12 @@ final class ClientSession: ConnectionDelegate {
     // MARK: Output
 
     func reply(_ message: ResponseMessage, stream: StreamID, version: ProtocolVersion? = nil) {
+        if case .error(let error) = message { context.metrics.error(code: error.code) }
         let frame = Frame(response: message, version: version ?? replyVersion, stream: stream).encode()
         if codec != nil && isStarted {
             frame.withUnsafeBytes { writeToClient($0) }
         } else {
+            context.metrics.sent(bytes: frame.count)
             connection.write(frame)
         }
         checkOwnBackPressure()
@@ -181,6 +184,7 @@ final class ClientSession: ConnectionDelegate {
 
     /// Writes a whole plain frame to the client, compressing its body when the client asked for that.
     func writeToClient(_ frame: UnsafeRawBufferPointer) {
+        context.metrics.sent(bytes: frame.count)
         guard let codec, frame.count > FrameHeader.size else {
             connection.write(frame)
             return
@@ -229,6 +233,7 @@ final class ClientSession: ConnectionDelegate {
 
     func connectionDidClose(_ connection: Connection, error: Error?) {
         context.remove(self)
+        context.metrics.clientDisconnected()
     }
 }
 

@@ -1,4 +1,5 @@
 import CQLProtocol
+import EventLoop
 import Upstream
 
 /// A forwarded request the session may have to send again: after a retryable error, a lost connection,
@@ -10,6 +11,7 @@ final class InFlightRequest {
     let ordering: KeyspaceOrdering
     let tag: UInt32
     var attempt = 1
+    let startedAt = MonotonicClock.now()
     /// Prepared ids already re-prepared for this request: each at most once, so a node that keeps
     /// forgetting cannot loop us.
     var reprepared: Set<[UInt8]> = []

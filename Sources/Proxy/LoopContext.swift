@@ -8,16 +8,21 @@ final class LoopContext {
     let loop: EventLoop
     let config: ProxyConfig
     let upstream: UpstreamCluster
+    let metrics: ProxyMetrics
     private(set) var sessions: [ObjectIdentifier: ClientSession] = [:]
 
-    init(loop: EventLoop, config: ProxyConfig, upstream: UpstreamCluster) {
+    init(loop: EventLoop, config: ProxyConfig, upstream: UpstreamCluster, metrics: ProxyMetrics) {
         self.loop = loop
+        self.metrics = metrics
         self.config = config
         self.upstream = upstream
     }
 
     func add(_ session: ClientSession) { sessions[ObjectIdentifier(session)] = session }
     func remove(_ session: ClientSession) { sessions[ObjectIdentifier(session)] = nil }
+
+    /// Requests forwarded and not yet answered, over this loop's sessions (for draining).
+    var inFlightCount: Int { sessions.values.reduce(0) { $0 + $1.inFlight.count } }
 
     /// Passes a SCHEMA_CHANGE on to every session that registered for it, in that session's version.
     func broadcast(_ change: SchemaChange) {

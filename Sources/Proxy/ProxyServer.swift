@@ -26,10 +26,13 @@ public final class ProxyServer: @unchecked Sendable {
     private var listeners: [TCPListener] = []
     public private(set) var address: SocketAddress?
 
-    public init(config: ProxyConfig, upstream: UpstreamCluster) {
+    public let metrics: ProxyMetrics
+
+    public init(config: ProxyConfig, upstream: UpstreamCluster, metrics: ProxyMetrics = ProxyMetrics()) {
         self.config = config
         self.upstream = upstream
-        contexts = upstream.group.loops.map { LoopContext(loop: $0, config: config, upstream: upstream) }
+        self.metrics = metrics
+        contexts = upstream.group.loops.map { LoopContext(loop: $0, config: config, upstream: upstream, metrics: metrics) }
         upstream.onSchemaChange = { [contexts] change in
             for context in contexts {
                 let bound = LoopBound(context, loop: context.loop)
@@ -68,6 +71,19 @@ public final class ProxyServer: @unchecked Sendable {
         guard let connection = try? TCPConnection(fd: fd, loop: context.loop) else { return }
         let session = ClientSession(connection: connection, context: context)
         context.add(session)
+        context.metrics.clientConnected()
+    }
+
+    /// Requests in flight over all loops: what a drain waits for.
+    public func inFlightCount() async -> Int {
+        var total = 0
+        for context in contexts {
+            let bound = LoopBound(context, loop: context.loop)
+            total += await withCheckedContinuation { (c: CheckedContinuation<Int, Never>) in
+                context.loop.execute { c.resume(returning: bound.value.inFlightCount) }
+            }
+        }
+        return total
     }
 
     /// Stops accepting new clients (established ones keep working).

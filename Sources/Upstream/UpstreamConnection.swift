@@ -1,6 +1,7 @@
 import CQLProtocol
 import EventLoop
 import Foundation
+import Metrics
 import Posix
 import Transport
 
@@ -43,6 +44,9 @@ public final class UpstreamConnection: ConnectionDelegate {
         }
     }
 
+    /// Per node, summed over every loop's connections to it.
+    private let inFlightMeter: Meter
+    private let openMeter: Meter
     private var heartbeat: TimerHandle?
     private var sweep: TimerHandle?
     private var lastHeardAt = MonotonicClock.now()
@@ -75,6 +79,9 @@ public final class UpstreamConnection: ConnectionDelegate {
         self.connection = connection
         self.loop = connection.loop
         self.config = config
+        let node = [("node", host.address.description)]
+        inFlightMeter = Meter(label: "cql_proxy_upstream_in_flight", dimensions: node)
+        openMeter = Meter(label: "cql_proxy_upstream_connections", dimensions: node)
         connection.delegate = self
     }
 
@@ -114,6 +121,7 @@ public final class UpstreamConnection: ConnectionDelegate {
         }
         FrameHeader.writeStreamID(stream, into: frame)
         connection.write(UnsafeRawBufferPointer(frame))
+        inFlightMeter.increment()
         return true
     }
 
@@ -281,6 +289,7 @@ public final class UpstreamConnection: ConnectionDelegate {
 
     /// Releases the keyspace bookkeeping of a request that left the connection (answered or given up).
     private func finished(_ request: ClientRequest) {
+        inFlightMeter.decrement()
         switch request.ordering {
         case .independent: break
         case .dependent: dependentInFlight -= 1
@@ -313,6 +322,7 @@ public final class UpstreamConnection: ConnectionDelegate {
     public func close(_ error: UpstreamError) {
         guard !isClosed else { return }
         isClosed = true
+        if isReady { openMeter.decrement() }
         isReady = false
         if let heartbeat { loop.cancel(heartbeat) }
         connection.close(error: nil)
@@ -341,6 +351,7 @@ public final class UpstreamConnection: ConnectionDelegate {
 
     func becameReady() {
         isReady = true
+        openMeter.increment()
         scheduleHeartbeat()
         scheduleSweep()
     }

@@ -6,7 +6,7 @@ struct CQLProxyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cql-proxy",
         abstract: "A CQL proxy: legacy drivers speak to localhost, the proxy speaks to the cluster.",
-        subcommands: [RunCommand.self, DemoCommand.self],
+        subcommands: [RunCommand.self, DemoCommand.self, HealthCommand.self],
         defaultSubcommand: RunCommand.self)
 }
 

@@ -33,3 +33,32 @@ enum GoDuration {
         return .nanoseconds(Int64(negative ? -nanoseconds : nanoseconds))
     }
 }
+
+extension GoDuration {
+    /// Go's Duration.String(): "0s", "850ms", "1.5s", "2m3.25s", "1h0m5s".
+    static func format(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        var nanos = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        if nanos == 0 { return "0s" }
+        let sign = nanos < 0 ? "-" : ""
+        nanos = abs(nanos)
+        func trimmed(_ value: Int64, _ unit: Int64) -> String {
+            let whole = value / unit, fraction = value % unit
+            guard fraction != 0 else { return String(whole) }
+            var digits = String(fraction)
+            digits = String(repeating: "0", count: String(unit).count - 1 - digits.count) + digits
+            while digits.hasSuffix("0") { digits.removeLast() }
+            return "\(whole).\(digits)"
+        }
+        if nanos < 1_000 { return "\(sign)\(nanos)ns" }
+        if nanos < 1_000_000 { return "\(sign)\(trimmed(nanos, 1_000))µs" }
+        if nanos < 1_000_000_000 { return "\(sign)\(trimmed(nanos, 1_000_000))ms" }
+        let hours = nanos / 3_600_000_000_000
+        let minutes = nanos / 60_000_000_000 % 60
+        let rest = nanos % 60_000_000_000
+        var out = sign
+        if hours > 0 { out += "\(hours)h" }
+        if hours > 0 || minutes > 0 { out += "\(minutes)m" }
+        return out + trimmed(rest, 1_000_000_000) + "s"
+    }
+}

@@ -1,8 +1,12 @@
 import ArgumentParser
 
-/// The Go proxy's flags, by the same names. Each may also come from its environment variable (shown in
-/// --help); a flag wins over the environment, the environment over the default.
+/// The Go proxy's flags, by the same names, plus ours. Every option may also come from its environment
+/// variable (shown in --help) or from the YAML file's key of the same name as the long flag.
+/// Precedence: flag > environment > YAML > default. Values stay text here; `Settings` parses and checks them.
 struct ProxyOptions: ParsableArguments {
+    @Option(name: [.customShort("f"), .long], help: "YAML file with the same keys as the long flags (env: CONFIG_FILE).")
+    var config: String?
+
     @Option(name: [.customShort("c"), .long], help: "Plain Cassandra contact points, comma separated (env: CONTACT_POINTS).")
     var contactPoints: String?
 
@@ -13,7 +17,7 @@ struct ProxyOptions: ParsableArguments {
     var password: String?
 
     @Option(name: [.customShort("r"), .long], help: "Default upstream port for contact points and peers (env: PORT; default 9042).")
-    var port: Int?
+    var port: String?
 
     @Option(name: [.customShort("n"), .long], help: "First protocol version tried upstream: 3 or 4 (env: PROTOCOL_VERSION; default v4).")
     var protocolVersion: String?
@@ -25,10 +29,10 @@ struct ProxyOptions: ParsableArguments {
     var bind: String?
 
     @Option(name: .long, help: "Connections per upstream node, per worker (env: NUM_CONNS; default 1).")
-    var numConns: Int?
+    var numConns: String?
 
     @Option(name: .long, help: "Event-loop threads (env: WORKERS; default: number of cores).")
-    var workers: Int?
+    var workers: String?
 
     @Option(name: .long, help: "Dial + handshake timeout, Go duration (env: CONNECT_TIMEOUT; default 10s).")
     var connectTimeout: String?
@@ -38,6 +42,9 @@ struct ProxyOptions: ParsableArguments {
 
     @Option(name: .long, help: "Close an upstream connection silent for this long (env: IDLE_TIMEOUT; default 60s).")
     var idleTimeout: String?
+
+    @Option(name: .long, help: "A request unanswered this long fails, or is retried when idempotent (env: REQUEST_TIMEOUT; default 30s).")
+    var requestTimeout: String?
 
     @Option(name: .long, help: "Address advertised in system.local (env: RPC_ADDRESS; default: the client's local address).")
     var rpcAddress: String?
@@ -49,7 +56,7 @@ struct ProxyOptions: ParsableArguments {
     var tokens: String?
 
     @Option(name: .long, help: "Largest accepted frame body in bytes (env: MAX_FRAME_SIZE; default 268435456).")
-    var maxFrameSize: Int?
+    var maxFrameSize: String?
 
     @Option(name: .long, help: "Write consistencies the cluster refuses, comma separated, e.g. ANY,ONE,LOCAL_ONE (env: UNSUPPORTED_WRITE_CONSISTENCIES).")
     var unsupportedWriteConsistencies: String?
@@ -63,6 +70,21 @@ struct ProxyOptions: ParsableArguments {
     @Option(name: .long, help: "...and this password (env: CLIENT_PASSWORD).")
     var clientPassword: String?
 
-    @Flag(name: .long, help: "Debug logging (env: DEBUG).")
-    var debug = false
+    @Flag(name: .long, inversion: .prefixedNo, help: "Serve /liveness, /readiness and /metrics over HTTP (env: HEALTH_CHECK).")
+    var healthCheck: Bool?
+
+    @Option(name: .long, help: "Health HTTP address; a bare IP gets :8000 (env: HTTP_BIND; default :8000).")
+    var httpBind: String?
+
+    @Option(name: .long, help: "Upstream outage after which readiness fails (env: READINESS_TIMEOUT; default 30s).")
+    var readinessTimeout: String?
+
+    @Option(name: .long, help: "On SIGTERM/SIGINT, how long in-flight requests may take to finish (env: DRAIN_TIMEOUT; default 10s).")
+    var drainTimeout: String?
+
+    @Option(name: .long, help: "Log lines as text or json (env: LOG_FORMAT; default text).")
+    var logFormat: String?
+
+    @Flag(name: .long, inversion: .prefixedNo, help: "Debug logging (env: DEBUG).")
+    var debug: Bool?
 }

@@ -4,47 +4,81 @@ import Posix
 import Proxy
 import Upstream
 
-/// Options resolved from flags, then environment, then defaults, and checked: a bad value is one clear
-/// error naming the option, never a crash later.
+/// Options resolved flag > environment > YAML > default, then checked: a bad value is one clear error
+/// naming the option, never a crash later. (The Go proxy let YAML silently override flags; we do not.)
 struct Settings {
     var upstream: UpstreamConfig
     var proxy: ProxyConfig
     var workers: Int
     var debug: Bool
+    var healthCheck: Bool
+    var httpBind: HostPort
+    var readinessTimeout: Duration
+    var drainTimeout: Duration
+    var logFormat: LogFormat
+
+    enum LogFormat: String { case text, json }
 
     struct Invalid: Error, CustomStringConvertible {
         let description: String
     }
 
     init(options o: ProxyOptions, environment env: Environment) throws {
-        func pick<T>(_ flag: T?, _ name: String, _ parse: (String) -> T?) throws -> T? {
-            if let flag { return flag }
-            guard let raw = env[name] else { return nil }
-            guard let value = parse(raw) else { throw Invalid(description: "invalid value for \(name): \(raw)") }
-            return value
+        let configPath = o.config ?? env["CONFIG_FILE"]
+        let file: ConfigFile
+        do {
+            file = try configPath.map { try ConfigFile(path: $0) } ?? ConfigFile()
+        } catch {
+            throw Invalid(description: "\(error)")
         }
-        func duration(_ flag: String?, _ option: String, _ name: String, _ fallback: Duration) throws -> Duration {
-            guard let text = flag ?? env[name] else { return fallback }
-            guard let value = GoDuration.parse(text), value > .zero else {
-                throw Invalid(description: "invalid duration for --\(option): \(text) (expected e.g. 10s, 1m30s, 500ms)")
+        /// The raw text for an option: its flag, else its environment variable, else its YAML key.
+        func raw(_ flag: String?, _ key: String, _ envName: String) -> String? {
+            flag ?? env[envName] ?? file.values[key].flatMap { $0.isEmpty ? nil : $0 }
+        }
+        func int(_ flag: String?, _ key: String, _ envName: String, _ fallback: Int, _ range: ClosedRange<Int>) throws -> Int {
+            guard let text = raw(flag, key, envName) else { return fallback }
+            guard let value = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
+                throw Invalid(description: "invalid value for --\(key) (\(envName)): \(text) (expected \(range.lowerBound) to \(range.upperBound))")
             }
             return value
         }
-        func version(_ flag: String?, _ option: String, _ name: String) throws -> ProtocolVersion {
-            guard let text = flag ?? env[name] else { return .v4 }
+        func duration(_ flag: String?, _ key: String, _ envName: String, _ fallback: Duration) throws -> Duration {
+            guard let text = raw(flag, key, envName) else { return fallback }
+            guard let value = GoDuration.parse(text), value > .zero else {
+                throw Invalid(description: "invalid duration for --\(key): \(text) (expected e.g. 10s, 1m30s, 500ms)")
+            }
+            return value
+        }
+        func bool(_ flag: Bool?, _ key: String, _ envName: String) throws -> Bool {
+            if let flag { return flag }
+            guard let text = raw(nil, key, envName)?.lowercased() else { return false }
+            switch text {
+            case "1", "true", "yes", "on": return true
+            case "0", "false", "no", "off": return false
+            default: throw Invalid(description: "invalid value for --\(key) (\(envName)): \(text) (expected true or false)")
+            }
+        }
+        func version(_ flag: String?, _ key: String, _ envName: String) throws -> ProtocolVersion {
+            guard let text = raw(flag, key, envName) else { return .v4 }
             switch text.lowercased() {
             case "3", "v3": return .v3
             case "4", "v4": return .v4
-            default: throw Invalid(description: "unsupported value for --\(option): \(text) (expected 3, v3, 4 or v4)")
+            default: throw Invalid(description: "unsupported value for --\(key): \(text) (expected 3, v3, 4 or v4)")
             }
         }
+        func list(_ flag: String?, _ key: String, _ envName: String) -> [String] {
+            (raw(flag, key, envName) ?? "").split(separator: ",")
+                .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        func consistency(_ name: String) throws -> Consistency {
+            guard let c = Consistency(name: name) else { throw Invalid(description: "unknown consistency level: \(name)") }
+            return c
+        }
 
-        let port = try pick(o.port, "PORT", { Int($0) }) ?? 9042
-        guard (1...65535).contains(port) else { throw Invalid(description: "invalid --port: \(port)") }
-        let pointsText = o.contactPoints ?? env["CONTACT_POINTS"] ?? ""
+        let port = try int(o.port, "port", "PORT", 9042, 1...65535)
         var points: [HostPort] = []
-        for item in pointsText.split(separator: ",") where !item.trimmingCharacters(in: .whitespaces).isEmpty {
-            guard let point = HostPort(parsing: String(item), defaultPort: port) else {
+        for item in list(o.contactPoints, "contact-points", "CONTACT_POINTS") {
+            guard let point = HostPort(parsing: item, defaultPort: port) else {
                 throw Invalid(description: "invalid contact point: \(item)")
             }
             points.append(point)
@@ -52,24 +86,17 @@ struct Settings {
         guard !points.isEmpty else {
             throw Invalid(description: "no upstream: set --contact-points (or CONTACT_POINTS); try `cql-proxy demo` to run against a built-in cluster")
         }
-        let username = o.username ?? env["USERNAME"]
-        let password = o.password ?? env["PASSWORD"]
+        let username = raw(o.username, "username", "USERNAME")
+        let password = raw(o.password, "password", "PASSWORD")
         if (username == nil) != (password == nil) {
             throw Invalid(description: "--username and --password go together")
         }
-        let bindText = o.bind ?? env["BIND"] ?? ":9042"
-        guard let bind = HostPort(parsing: bindText, defaultPort: 9042) else {
-            throw Invalid(description: "invalid --bind: \(bindText)")
-        }
-        let numConns = try pick(o.numConns, "NUM_CONNS", { Int($0) }) ?? 1
-        guard (1...64).contains(numConns) else { throw Invalid(description: "invalid --num-conns: \(numConns) (1 to 64)") }
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        let workers = try pick(o.workers, "WORKERS", { Int($0) }) ?? cores
-        guard (1...256).contains(workers) else { throw Invalid(description: "invalid --workers: \(workers)") }
-        let maxFrame = try pick(o.maxFrameSize, "MAX_FRAME_SIZE", { Int($0) }) ?? FrameHeader.defaultMaxBodyLength
-        guard (1024...FrameHeader.defaultMaxBodyLength).contains(maxFrame) else {
-            throw Invalid(description: "invalid --max-frame-size: \(maxFrame) (1024 to \(FrameHeader.defaultMaxBodyLength))")
-        }
+        let bindText = raw(o.bind, "bind", "BIND") ?? ":9042"
+        guard let bind = HostPort(parsing: bindText, defaultPort: 9042) else { throw Invalid(description: "invalid --bind: \(bindText)") }
+        let httpText = raw(o.httpBind, "http-bind", "HTTP_BIND") ?? ":8000"
+        guard let httpBind = HostPort(parsing: httpText, defaultPort: 8000) else { throw Invalid(description: "invalid --http-bind: \(httpText)") }
+        let maxFrame = try int(o.maxFrameSize, "max-frame-size", "MAX_FRAME_SIZE", FrameHeader.defaultMaxBodyLength,
+                               1024...FrameHeader.defaultMaxBodyLength)
         let heartbeat = try duration(o.heartbeatInterval, "heartbeat-interval", "HEARTBEAT_INTERVAL", .seconds(30))
         let idle = try duration(o.idleTimeout, "idle-timeout", "IDLE_TIMEOUT", .seconds(60))
         guard idle > heartbeat else {
@@ -80,30 +107,45 @@ struct Settings {
             credentials: username.map { Credentials(username: $0, password: password ?? "") },
             protocolVersion: try version(o.protocolVersion, "protocol-version", "PROTOCOL_VERSION"),
             connectTimeout: try duration(o.connectTimeout, "connect-timeout", "CONNECT_TIMEOUT", .seconds(10)),
-            heartbeatInterval: heartbeat, idleTimeout: idle, connectionsPerHost: numConns,
-            maxFrameBodyLength: maxFrame)
-        func consistency(_ name: String) throws -> Consistency {
-            guard let c = Consistency(name: name.trimmingCharacters(in: .whitespaces)) else {
-                throw Invalid(description: "unknown consistency level: \(name)")
-            }
-            return c
-        }
-        let unsupported = try (o.unsupportedWriteConsistencies ?? env["UNSUPPORTED_WRITE_CONSISTENCIES"] ?? "")
-            .split(separator: ",").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }.map { try consistency(String($0)) }
-        let override = try consistency(o.unsupportedWriteConsistencyOverride ?? env["UNSUPPORTED_WRITE_CONSISTENCY_OVERRIDE"] ?? "LOCAL_QUORUM")
-        let clientUser = o.clientUsername ?? env["CLIENT_USERNAME"]
-        let clientPassword = o.clientPassword ?? env["CLIENT_PASSWORD"]
+            heartbeatInterval: heartbeat, idleTimeout: idle,
+            connectionsPerHost: try int(o.numConns, "num-conns", "NUM_CONNS", 1, 1...64),
+            maxFrameBodyLength: maxFrame,
+            requestTimeout: try duration(o.requestTimeout, "request-timeout", "REQUEST_TIMEOUT", .seconds(30)))
+
+        let unsupported = try list(o.unsupportedWriteConsistencies, "unsupported-write-consistencies", "UNSUPPORTED_WRITE_CONSISTENCIES")
+            .map(consistency)
+        let override = try consistency(raw(o.unsupportedWriteConsistencyOverride, "unsupported-write-consistency-override",
+                                           "UNSUPPORTED_WRITE_CONSISTENCY_OVERRIDE") ?? "LOCAL_QUORUM")
+        let clientUser = raw(o.clientUsername, "client-username", "CLIENT_USERNAME")
+        let clientPassword = raw(o.clientPassword, "client-password", "CLIENT_PASSWORD")
         if (clientUser == nil) != (clientPassword == nil) {
             throw Invalid(description: "--client-username and --client-password go together")
         }
-        let tokens = (o.tokens ?? env["TOKENS"]).map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        let tokens = list(o.tokens, "tokens", "TOKENS")
+        var peers: [PeerProxy] = []
+        for entry in file.peers {
+            guard let address = entry["rpc-address"].flatMap(ConfigFile.text) else {
+                throw Invalid(description: "config file: every peer needs an rpc-address")
+            }
+            let peerTokens = entry["tokens"].flatMap(ConfigFile.text).map { $0.split(separator: ",").map(String.init) }
+            peers.append(PeerProxy(rpcAddress: address, dataCenter: entry["data-center"].flatMap(ConfigFile.text), tokens: peerTokens))
+        }
         proxy = ProxyConfig(
             bind: bind, maxProtocolVersion: try version(o.maxProtocolVersion, "max-protocol-version", "MAX_PROTOCOL_VERSION"),
-            rpcAddress: o.rpcAddress ?? env["RPC_ADDRESS"], dataCenter: o.dataCenter ?? env["DATA_CENTER"],
-            tokens: tokens, maxFrameBodyLength: maxFrame, unsupportedWriteConsistencies: Set(unsupported),
-            writeConsistencyOverride: override,
+            rpcAddress: raw(o.rpcAddress, "rpc-address", "RPC_ADDRESS"), dataCenter: raw(o.dataCenter, "data-center", "DATA_CENTER"),
+            tokens: tokens.isEmpty ? nil : tokens, peers: peers, maxFrameBodyLength: maxFrame,
+            unsupportedWriteConsistencies: Set(unsupported), writeConsistencyOverride: override,
             clientCredentials: clientUser.map { Credentials(username: $0, password: clientPassword ?? "") })
-        self.workers = workers
-        debug = o.debug || env.bool("DEBUG")
+        workers = try int(o.workers, "workers", "WORKERS", ProcessInfo.processInfo.activeProcessorCount, 1...256)
+        debug = try bool(o.debug, "debug", "DEBUG")
+        healthCheck = try bool(o.healthCheck, "health-check", "HEALTH_CHECK")
+        self.httpBind = httpBind
+        readinessTimeout = try duration(o.readinessTimeout, "readiness-timeout", "READINESS_TIMEOUT", .seconds(30))
+        drainTimeout = try duration(o.drainTimeout, "drain-timeout", "DRAIN_TIMEOUT", .seconds(10))
+        let format = raw(o.logFormat, "log-format", "LOG_FORMAT") ?? "text"
+        guard let logFormat = LogFormat(rawValue: format.lowercased()) else {
+            throw Invalid(description: "invalid --log-format: \(format) (expected text or json)")
+        }
+        self.logFormat = logFormat
     }
 }

@@ -1,0 +1,54 @@
+import CQLProtocol
+import Metrics
+
+/// The proxy's metrics, through swift-metrics (the executable bootstraps a Prometheus backend). Handles are
+/// made once here, per label value, so the data path only increments: no label lookup per request.
+public final class ProxyMetrics: Sendable {
+    private let requestsByOpcode: [Counter]
+    private let requestDuration: Timer
+    private let retryCounter: Counter
+    private let clientConnections: Meter
+    private let bytesIn: Counter
+    private let bytesOut: Counter
+    private let preparedStatements: Gauge
+    private let clientTLSFailures: Counter
+
+    public init() {
+        requestsByOpcode = (0...0x10).map { code in
+            let name = Opcode(rawValue: UInt8(code)).map { "\($0)".uppercased() } ?? "UNKNOWN"
+            return Counter(label: "cql_proxy_requests_total", dimensions: [("opcode", name)])
+        }
+        requestDuration = Timer(label: "cql_proxy_request_duration_seconds", preferredDisplayUnit: .seconds)
+        retryCounter = Counter(label: "cql_proxy_retries_total")
+        clientConnections = Meter(label: "cql_proxy_client_connections")
+        bytesIn = Counter(label: "cql_proxy_client_bytes_received_total")
+        bytesOut = Counter(label: "cql_proxy_client_bytes_sent_total")
+        preparedStatements = Gauge(label: "cql_proxy_prepared_statements")
+        clientTLSFailures = Counter(label: "cql_proxy_tls_handshake_failures_total", dimensions: [("side", "client")])
+    }
+
+    func request(opcode: UInt8, bytes: Int) {
+        requestsByOpcode[Int(min(opcode, 0x10))].increment()
+        bytesIn.increment(by: bytes)
+    }
+
+    func answered(after nanoseconds: Int64) { requestDuration.recordNanoseconds(nanoseconds) }
+    func sent(bytes: Int) { bytesOut.increment(by: bytes) }
+    func retried() { retryCounter.increment() }
+    func clientConnected() { clientConnections.increment() }
+    func clientDisconnected() { clientConnections.decrement() }
+    func preparedCacheSize(_ count: Int) { preparedStatements.record(count) }
+    func clientTLSFailed() { clientTLSFailures.increment() }
+
+    /// "0x2200", as the spec writes codes.
+    static func hex(_ code: ErrorCode) -> String {
+        let digits = String(UInt32(bitPattern: code.rawValue), radix: 16)
+        return "0x" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    }
+
+    /// Errors sent to clients, by code: made on first use (error codes are few, and errors are rare).
+    func error(code: ErrorCode) {
+        Counter(label: "cql_proxy_errors_total", dimensions: [("code", Self.hex(code))]).increment()
+    }
+}
+
