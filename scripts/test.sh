@@ -17,4 +17,5 @@ fi
 python3 -m pip install --quiet --disable-pip-version-check -r Tests/e2e/requirements.txt
 
 swift build --build-tests
+CQL_PROXY_BIN="$(swift build --show-bin-path)/cql-proxy" python3 -m pytest -q -p no:cacheprovider Tests/e2e/test_examples.py
 swift test
