@@ -34,6 +34,10 @@ let package = Package(
         .executableTarget(name: "cql-mock", dependencies: [
             "CQLMock", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "cql-bench", dependencies: [
+            "CQLProtocol", "Posix", "EventLoop", "Transport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .testTarget(name: "CQLProtocolTests", dependencies: ["CQLProtocol"]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "Transport", "Posix"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
