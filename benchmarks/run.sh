@@ -105,7 +105,8 @@ for config in $CONFIGS; do
             esac
             # shellcheck disable=SC2086  # MODE is one flag or nothing
             if line="$("$BIN/cql-bench" load --port "$port" --connections "$conns" --depth "$depth" \
-                    --duration "$DURATION" --warmup "$WARMUP" $MODE --cpu-pid "$pid" 2>"$TMP/load.err")"; then
+                    --duration "$DURATION" --warmup "$WARMUP" $MODE --cpu-pid "$pid" --upstream-pid "$MOCK_PID" \
+                    2>"$TMP/load.err")"; then
                 rc=0
             else
                 rc=$?

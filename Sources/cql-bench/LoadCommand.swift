@@ -27,6 +27,8 @@ struct LoadCommand: ParsableCommand {
     @Option(help: "Client event-loop threads (connections are spread over them).") var threads = 1
     @Option(help: "Also report CPU per request and RSS of this process (e.g. the proxy), over the window.")
     var cpuPid: Int32?
+    @Option(help: "Also report CPU per request of this process (e.g. the node behind the proxy), over the window.")
+    var upstreamPid: Int32?
 
     func validate() throws {
         guard connections >= 1 else { throw ValidationError("--connections must be at least 1") }
@@ -75,9 +77,11 @@ struct LoadCommand: ParsableCommand {
 
         Self.sleep(until: schedule.measureStart)
         let serverBefore = cpuPid.flatMap { ProcStat.sample(pid: $0) }
+        let upstreamBefore = upstreamPid.flatMap { ProcStat.sample(pid: $0) }
         let clientBefore = ProcStat.sample(pid: getpid())
         Self.sleep(until: schedule.measureEnd)
         let serverAfter = cpuPid.flatMap { ProcStat.sample(pid: $0) }
+        let upstreamAfter = upstreamPid.flatMap { ProcStat.sample(pid: $0) }
         let clientAfter = ProcStat.sample(pid: getpid())
 
         let total = Mutex(LoadStats())
@@ -99,6 +103,7 @@ struct LoadCommand: ParsableCommand {
         if let a = serverBefore, let b = serverAfter {
             report.serverCPU = (micros: b.cpuMicros - a.cpuMicros, rssKiB: b.rssKiB)
         }
+        if let a = upstreamBefore, let b = upstreamAfter { report.upstreamCPUMicros = b.cpuMicros - a.cpuMicros }
         if let a = clientBefore, let b = clientAfter { report.clientCPUMicros = b.cpuMicros - a.cpuMicros }
         print(report.json())
         if let problem = stats.firstProblem { StandardError.write("cql-bench load: first problem: \(problem)\n") }

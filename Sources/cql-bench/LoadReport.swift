@@ -7,6 +7,8 @@ struct LoadReport {
     /// CPU (utime + stime) of --cpu-pid over the window, and its RSS at the end.
     var serverCPU: (micros: Int64, rssKiB: Int64)?
     var clientCPUMicros: Int64?
+    /// CPU of --upstream-pid over the window.
+    var upstreamCPUMicros: Int64?
 
     func json() -> String {
         let requests = stats.completedInWindow
@@ -27,6 +29,9 @@ struct LoadReport {
         if let serverCPU {
             fields.append(("server_cpu_us_per_req", Self.number(Self.perRequest(serverCPU.micros, requests))))
             fields.append(("server_rss_kib", String(serverCPU.rssKiB)))
+        }
+        if let upstreamCPUMicros {
+            fields.append(("upstream_cpu_us_per_req", Self.number(Self.perRequest(upstreamCPUMicros, requests))))
         }
         if let clientCPUMicros {
             fields.append(("client_cpu_us_per_req", Self.number(Self.perRequest(clientCPUMicros, requests))))
