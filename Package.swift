@@ -50,6 +50,10 @@ let package = Package(
         .executableTarget(name: "cql-mock", dependencies: [
             "CQLMock", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "cql-bench", dependencies: [
+            "CQLProtocol", "Posix", "EventLoop", "Transport",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .testTarget(name: "CQLProtocolTests", dependencies: ["CQLProtocol"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "EventLoop", "Posix", "CQLMock"]),
         .testTarget(name: "CompressionTests", dependencies: ["Compression"]),

@@ -1,0 +1,53 @@
+/// The JSON line `cql-bench load` prints.
+struct LoadReport {
+    let stats: LoadStats
+    let seconds: Double
+    var connections = 0
+    var depth = 0
+    /// CPU (utime + stime) of --cpu-pid over the window, and its RSS at the end.
+    var serverCPU: (micros: Int64, rssKiB: Int64)?
+    var clientCPUMicros: Int64?
+    /// CPU of --upstream-pid over the window.
+    var upstreamCPUMicros: Int64?
+
+    func json() -> String {
+        let requests = stats.completedInWindow
+        let p = stats.samples.percentilesMicros([50, 99, 99.9])
+        var fields: [(String, String)] = [
+            ("rps", String(Int((Double(requests) / seconds).rounded()))),
+            ("p50_us", Self.number(p[0])),
+            ("p99_us", Self.number(p[1])),
+            ("p999_us", Self.number(p[2])),
+            ("requests", String(requests)),
+            ("errors", String(stats.errors)),
+            ("unexpected", String(stats.unexpected)),
+            ("disconnects", String(stats.disconnects)),
+            ("connections", String(connections)),
+            ("depth", String(depth)),
+            ("duration_s", Self.number(seconds)),
+        ]
+        if let serverCPU {
+            fields.append(("server_cpu_us_per_req", Self.number(Self.perRequest(serverCPU.micros, requests))))
+            fields.append(("server_rss_kib", String(serverCPU.rssKiB)))
+        }
+        if let upstreamCPUMicros {
+            fields.append(("upstream_cpu_us_per_req", Self.number(Self.perRequest(upstreamCPUMicros, requests))))
+        }
+        if let clientCPUMicros {
+            fields.append(("client_cpu_us_per_req", Self.number(Self.perRequest(clientCPUMicros, requests))))
+        }
+        return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
+    }
+
+    private static func perRequest(_ micros: Int64, _ requests: Int) -> Double {
+        requests > 0 ? Double(micros) / Double(requests) : 0
+    }
+
+    /// One decimal, plain notation.
+    static func number(_ x: Double) -> String {
+        let tenths = Int64((x * 10).rounded())
+        let sign = tenths < 0 ? "-" : ""
+        let a = abs(tenths)
+        return "\(sign)\(a / 10).\(a % 10)"
+    }
+}

@@ -1,0 +1,61 @@
+import Dispatch
+import EventLoop
+import Posix
+import Synchronization
+
+/// Counts connections that finished their handshake; the main thread waits on it.
+final class ReadyLatch: Sendable {
+    private struct State { var remaining: Int; var failure: String? }
+    private let state: Mutex<State>
+    private let semaphore = DispatchSemaphore(value: 0)
+
+    init(count: Int) { state = Mutex(State(remaining: count)) }
+
+    func report(_ failure: String?) {
+        let done = state.withLock { s in
+            if let failure, s.failure == nil { s.failure = failure }
+            s.remaining -= 1
+            return s.remaining == 0 || failure != nil
+        }
+        if done { semaphore.signal() }
+    }
+
+    /// nil once every connection is ready; the first failure, or a timeout message, otherwise.
+    func wait(seconds: Int) -> String? {
+        if semaphore.wait(timeout: .now() + .seconds(seconds)) == .timedOut {
+            return "connections not ready after \(seconds) s"
+        }
+        return state.withLock { $0.failure }
+    }
+}
+
+/// The load connections of one loop. Created on the main thread, then touched only on its loop.
+final class LoadWorker {
+    private var connections: [LoadConnection] = []
+
+    func start(count: Int, firstIndex: Int, plan: LoadPlan, address: SocketAddress, loop: EventLoop,
+               latch: ReadyLatch) {
+        for i in 0..<count {
+            // Spread the connections' keys so they do not read the same rows in lockstep.
+            let firstKey = Int32((firstIndex + i) * 97 % Int(max(plan.keyCount, 1)))
+            let connection = LoadConnection(plan: plan, firstKey: firstKey) { latch.report($0) }
+            connections.append(connection)
+            connection.connect(to: address, on: loop)
+        }
+    }
+
+    func begin(_ schedule: Schedule) {
+        for connection in connections { connection.begin(schedule) }
+    }
+
+    /// Closes every connection and returns what they saw.
+    func finish() -> LoadStats {
+        var total = LoadStats()
+        for connection in connections {
+            connection.finish()
+            total.merge(connection.stats)
+        }
+        connections.removeAll()
+        return total
+    }
+}
