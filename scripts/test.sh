@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-for pkg in libssl-dev libnghttp2-dev liblz4-dev libsnappy-dev; do
+for pkg in libssl-dev libnghttp2-dev liblz4-dev libsnappy-dev curl binutils; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -16,6 +16,8 @@ fi
 
 python3 -m pip install --quiet --disable-pip-version-check -r Tests/e2e/requirements.txt
 
+# The release binary the Docker image ships (same script), which the executable tests then run.
+scripts/build-release.sh dist
 swift build --build-tests
-CQL_PROXY_BIN="$(swift build --show-bin-path)/cql-proxy" python3 -m pytest -q -p no:cacheprovider Tests/e2e/test_examples.py
-swift test
+CQL_PROXY_BIN="$PWD/dist/cql-proxy" python3 -m pytest -q -p no:cacheprovider Tests/e2e/test_examples.py
+CQL_PROXY_BINARY="$PWD/dist/cql-proxy" swift test

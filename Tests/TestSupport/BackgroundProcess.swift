@@ -106,6 +106,11 @@ public final class BackgroundProcess: Sendable {
 }
 
 /// An executable product built next to the test bundle (e.g. "cql-mock").
+/// `CQL_PROXY_BINARY` (set by scripts/test.sh to the stripped release build the image ships) overrides
+/// the debug `cql-proxy`, so the tests exercise what runs in production.
 public func builtProduct(_ name: String) -> String {
-    Bundle.main.bundleURL.appendingPathComponent(name).path
+    if name == "cql-proxy", let release = ProcessInfo.processInfo.environment["CQL_PROXY_BINARY"], !release.isEmpty {
+        return release
+    }
+    return Bundle.main.bundleURL.appendingPathComponent(name).path
 }
