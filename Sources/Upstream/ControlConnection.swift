@@ -53,35 +53,35 @@ public final class ControlConnection {
 
     private func connectNext() {
         guard !stopped else { return }
-        let known = hosts.map(\.address)
-        let contactPoints = config.contactPoints
-        // Contact points may be names: resolve them off the loop, then come back.
+        let known = hosts.map(\.endpoint)
+        let resolver = config.resolver
+        // Resolving may block (DNS, Astra's metadata service): off the loop, then back.
         let bound = LoopBound(self, loop: loop)
         DispatchQueue.global().async {
             var candidates = known
-            var resolveError: String?
-            for point in contactPoints {
-                do {
-                    for address in try point.resolve() where !candidates.contains(address) { candidates.append(address) }
-                } catch {
-                    resolveError = "\(error)"
-                }
+            var failure: UpstreamError?
+            do {
+                for endpoint in try resolver.contactPoints() where !candidates.contains(endpoint) { candidates.append(endpoint) }
+            } catch let error as UpstreamError {
+                failure = error
+            } catch {
+                failure = .resolve("\(error)")
             }
             let list = candidates
-            let why = resolveError
-            bound.loop.execute { bound.value.tryCandidates(list[...], lastFailure: why.map { .handshakeFailed($0) }) }
+            let why = failure
+            bound.loop.execute { bound.value.tryCandidates(list[...], lastFailure: why) }
         }
     }
 
-    private func tryCandidates(_ candidates: ArraySlice<SocketAddress>, lastFailure: UpstreamError?) {
+    private func tryCandidates(_ candidates: ArraySlice<Endpoint>, lastFailure: UpstreamError?) {
         guard !stopped else { return }
-        guard let address = candidates.first else {
+        guard let endpoint = candidates.first else {
             if lastError == nil || lastFailure != nil { lastError = lastFailure ?? .noConnectionAvailable }
             onStateChange?(false)
             scheduleReconnect()
             return
         }
-        let probe = UpstreamHost(hostID: UUID(), address: address, dataCenter: "", rack: "", releaseVersion: "", tokens: [])
+        let probe = UpstreamHost(hostID: UUID(), endpoint: endpoint, dataCenter: "", rack: "", releaseVersion: "", tokens: [])
         UpstreamConnection.open(host: probe, version: version, config: config, loop: loop) { [weak self] result in
             guard let self else { return }
             switch result {
@@ -152,25 +152,22 @@ public final class ControlConnection {
 
     private func publish(local: RowReader, peers: RowReader, via connection: UpstreamConnection) {
         let localDC = local.string(0, "data_center") ?? "datacenter1"
+        let resolver = config.resolver
         var found: [UpstreamHost] = []
-        if let id = local.uuid(0, "host_id") {
-            found.append(UpstreamHost(
-                hostID: id, address: connection.host.address, dataCenter: localDC,
-                rack: local.string(0, "rack") ?? "rack1", releaseVersion: local.string(0, "release_version") ?? "",
-                tokens: local.strings(0, "tokens")))
-        }
-        for row in 0..<peers.count {
-            guard let id = peers.uuid(row, "host_id"),
-                  let dc = peers.string(row, "data_center"), dc == localDC else { continue }
-            var ip = peers.inet(row, "rpc_address") ?? peers.inet(row, "peer")
-            if ip == "0.0.0.0" || ip == "::" { ip = peers.inet(row, "peer") }
-            guard let ip, let address = SocketAddress(ip: ip, port: config.port) else { continue }
+        func add(row: Int, of table: RowReader, isLocal: Bool) {
+            guard let id = table.uuid(row, "host_id"), let dc = table.string(row, "data_center") ?? (isLocal ? localDC : nil) else { return }
+            var rpc = table.inet(row, "rpc_address") ?? table.inet(row, "peer")
+            if rpc == "0.0.0.0" || rpc == "::" { rpc = table.inet(row, "peer") }
+            guard let endpoint = resolver.endpoint(hostID: id, rpcAddress: rpc, dataCenter: dc, localDataCenter: localDC,
+                                                   connectedVia: connection.host.endpoint, isLocal: isLocal) else { return }
             let wasDown = hosts.first { $0.hostID == id }.map { !$0.isUp } ?? false
             found.append(UpstreamHost(
-                hostID: id, address: address, dataCenter: dc, rack: peers.string(row, "rack") ?? "rack1",
-                releaseVersion: peers.string(row, "release_version") ?? "", tokens: peers.strings(row, "tokens"),
-                isUp: !wasDown))
+                hostID: id, endpoint: endpoint, rpcAddress: table.inetBytes(row, "rpc_address"), dataCenter: dc,
+                rack: table.string(row, "rack") ?? "rack1", releaseVersion: table.string(row, "release_version") ?? "",
+                tokens: table.strings(row, "tokens"), isUp: isLocal || !wasDown))
         }
+        add(row: 0, of: local, isLocal: true)
+        for row in 0..<peers.count { add(row: row, of: peers, isLocal: false) }
         hosts = found
         let info = ClusterInfo(
             clusterName: local.string(0, "cluster_name") ?? "cluster",
@@ -193,7 +190,7 @@ public final class ControlConnection {
             // Refresh first, so a client told of the change then sees the new schema_version.
             refresh(on: connection) { [weak self] _ in self?.onSchemaChange?(change) }
         case .statusChange(let change, let address):
-            if let index = hosts.firstIndex(where: { $0.address.addressBytes == address.address }) {
+            if let index = hosts.firstIndex(where: { $0.rpcAddress == address.address }) {
                 hosts[index].isUp = change == "UP"
                 if let info = clusterInfo { onTopology?(hosts, info) }
             }

@@ -37,6 +37,11 @@ struct RowReader {
         return SocketAddress.ipString(fromAddressBytes: bytes)
     }
 
+    func inetBytes(_ row: Int, _ column: String) -> [UInt8]? {
+        if case .inet(let bytes)? = value(row, column) { return bytes }
+        return nil
+    }
+
     func strings(_ row: Int, _ column: String) -> [String] {
         guard case .list(let items)? = value(row, column) else { return [] }
         return items.compactMap { if case .text(let s) = $0 { return s } else { return nil } }

@@ -33,7 +33,7 @@ public final class UpstreamCluster: @unchecked Sendable {
         self.config = config
         self.group = group
         control = ControlConnection(config: config, loop: group.loops[0])
-        preparedCache = PreparedStatementCache()
+        preparedCache = PreparedStatementCache(capacity: config.preparedCacheSize)
         pools = Array(repeating: [:], count: group.loops.count)
     }
 

@@ -1,5 +1,6 @@
 import CQLProtocol
 import Posix
+import Transport
 
 /// Credentials for the upstream cluster. Never printed: `description` hides the secret.
 public struct Credentials: Sendable, Hashable, CustomStringConvertible {
@@ -30,6 +31,12 @@ public struct UpstreamConfig: Sendable {
     public var requestTimeout: Duration
     /// Statements a new connection prepares before it takes traffic (most recently used first).
     public var preparedWarmup: Int
+    /// How contact points and peers become endpoints (DNS + rpc_address, or Astra's metadata + SNI).
+    public var resolver: EndpointResolver
+    /// TLS towards the nodes; nil for plain TCP.
+    public var tls: UpstreamTLS?
+    /// Bound of the prepared-statement cache.
+    public var preparedCacheSize: Int
 
     public init(
         contactPoints: [HostPort], port: Int = 9042, credentials: Credentials? = nil,
@@ -37,7 +44,8 @@ public struct UpstreamConfig: Sendable {
         heartbeatInterval: Duration = .seconds(30), idleTimeout: Duration = .seconds(60),
         connectionsPerHost: Int = 1, maxFrameBodyLength: Int = FrameHeader.defaultMaxBodyLength,
         reconnectBase: Duration = .milliseconds(100), reconnectMax: Duration = .seconds(10),
-        requestTimeout: Duration = .seconds(30), preparedWarmup: Int = 1000
+        requestTimeout: Duration = .seconds(30), preparedWarmup: Int = 1000,
+        resolver: EndpointResolver? = nil, tls: UpstreamTLS? = nil, preparedCacheSize: Int = 10_000
     ) {
         self.contactPoints = contactPoints
         self.port = port
@@ -52,5 +60,8 @@ public struct UpstreamConfig: Sendable {
         self.reconnectMax = reconnectMax
         self.requestTimeout = requestTimeout
         self.preparedWarmup = preparedWarmup
+        self.resolver = resolver ?? ContactPointResolver(contactPoints: contactPoints, port: port)
+        self.tls = tls
+        self.preparedCacheSize = preparedCacheSize
     }
 }

@@ -62,13 +62,24 @@ public final class UpstreamConnection: ConnectionDelegate {
         host: UpstreamHost, version: ProtocolVersion, config: UpstreamConfig, loop: EventLoop,
         completion: @escaping (Result<UpstreamConnection, UpstreamError>) -> Void
     ) {
-        TCPConnector.connect(to: host.address, on: loop, timeout: config.connectTimeout) { result in
-            switch result {
-            case .failure(let error):
-                completion(.failure(.transport(error)))
-            case .success(let tcp):
-                let upstream = UpstreamConnection(host: host, version: version, connection: tcp, config: config)
-                upstream.startHandshake(completion)
+        func established(_ connection: Connection) {
+            let upstream = UpstreamConnection(host: host, version: version, connection: connection, config: config)
+            upstream.startHandshake(completion)
+        }
+        if let tls = config.tls {
+            TLSConnector.connect(to: host.address, on: loop, context: tls.context, serverName: host.endpoint.serverName,
+                                 expectedHostName: tls.expectedHostName, timeout: config.connectTimeout) { result in
+                switch result {
+                case .failure(let error): completion(.failure(.tls(error)))
+                case .success(let connection): established(connection)
+                }
+            }
+        } else {
+            TCPConnector.connect(to: host.address, on: loop, timeout: config.connectTimeout) { result in
+                switch result {
+                case .failure(let error): completion(.failure(.transport(error)))
+                case .success(let connection): established(connection)
+                }
             }
         }
     }

@@ -14,6 +14,8 @@ public enum UpstreamError: Error, Sendable, CustomStringConvertible {
     case keyspaceUnavailable(String, String)
     case unexpectedResponse(String)
     case transport(TransportError)
+    case tls(TLSError)
+    case resolve(String)
 
     public var description: String {
         switch self {
@@ -29,6 +31,8 @@ public enum UpstreamError: Error, Sendable, CustomStringConvertible {
         case .keyspaceUnavailable(let ks, let why): return "keyspace \(ks) unavailable: \(why)"
         case .unexpectedResponse(let what): return "unexpected upstream response: \(what)"
         case .transport(let error): return error.description
+        case .tls(let error): return "TLS: \(error)"
+        case .resolve(let why): return why
         }
     }
 }

@@ -4,17 +4,20 @@ import Posix
 /// One node of the upstream cluster as the control connection sees it.
 public struct UpstreamHost: Sendable, Hashable, CustomStringConvertible {
     public var hostID: UUID
-    public var address: SocketAddress
+    public var endpoint: Endpoint
+    /// The address the node advertises (events name nodes by it); nil when unknown.
+    public var rpcAddress: [UInt8]?
     public var dataCenter: String
     public var rack: String
     public var releaseVersion: String
     public var tokens: [String]
     public var isUp: Bool
 
-    public init(hostID: UUID, address: SocketAddress, dataCenter: String, rack: String,
+    public init(hostID: UUID, endpoint: Endpoint, rpcAddress: [UInt8]? = nil, dataCenter: String, rack: String,
                 releaseVersion: String, tokens: [String], isUp: Bool = true) {
         self.hostID = hostID
-        self.address = address
+        self.endpoint = endpoint
+        self.rpcAddress = rpcAddress
         self.dataCenter = dataCenter
         self.rack = rack
         self.releaseVersion = releaseVersion
@@ -22,7 +25,10 @@ public struct UpstreamHost: Sendable, Hashable, CustomStringConvertible {
         self.isUp = isUp
     }
 
-    public var description: String { "\(address) (\(hostID.uuidString.lowercased()), \(dataCenter))" }
+    /// Where to connect (for Astra: the shared SNI front).
+    public var address: SocketAddress { endpoint.address }
+
+    public var description: String { "\(endpoint) (\(hostID.uuidString.lowercased()), \(dataCenter))" }
 }
 
 /// What the proxy repeats to its clients about the cluster behind it (system.local, SUPPORTED).

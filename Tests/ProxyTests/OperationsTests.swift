@@ -135,8 +135,10 @@ import Testing
             client.send(.query(QueryRequest(query: "SELECT keyspace_name AS drain_probe FROM system_schema.keyspaces",
                                             parameters: QueryParameters(consistency: .one))))
         }
-        try await eventually("requests reached the node", timeout: .seconds(10)) {
-            cluster.requestCount(node: 0, opcode: .query) > 0
+        // All of them forwarded and unanswered: the proxy's own in-flight gauge says so.
+        try await eventually("all requests in flight upstream", timeout: .seconds(10)) {
+            guard let text = try? proxy.get("/metrics").body else { return false }
+            return Self.samples(text).filter { $0.name == "cql_proxy_upstream_in_flight" }.reduce(0) { $0 + $1.value } >= Double(total)
         }
         let exit = Task { try await proxy.stop(signal: SIGTERM) }
         var succeeded = 0
