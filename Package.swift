@@ -40,7 +40,7 @@ let package = Package(
         ]),
         .target(name: "CQLMock", dependencies: ["CQLProtocol", "COpenSSL"]),
         .executableTarget(name: "cql-proxy", dependencies: [
-            "Proxy", "CQLMock", "HTTP", "Upstream", "EventLoop", "Posix", "CShims", "CQLProtocol",
+            "Proxy", "CQLMock", "HTTP", "Upstream", "EventLoop", "Posix", "CShims", "CQLProtocol", "Transport",
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Yams", package: "Yams"),

@@ -114,7 +114,7 @@ extension ClientSession: UpstreamResponseHandler {
         case .noConnectionAvailable:
             retryOrFinish(request, from: upstream, error: .overloaded("No upstream connection available"))
         default:
-            let idempotent = request.isIdempotent(cache: context.upstream.preparedCache)
+            let idempotent = request.isIdempotent(cache: context.upstream.preparedCache, graphIsIdempotent: context.config.idempotentGraph)
             if RetryPolicy.decideLost(idempotent: idempotent, attempt: request.attempt) == .nextNode {
                 request.attempt += 1
                 context.metrics.retried()
@@ -141,7 +141,7 @@ extension ClientSession: UpstreamResponseHandler {
             reprepare(statement, request: request, on: upstream)
             return true
         }
-        let decision = RetryPolicy.decide(error, idempotent: request.isIdempotent(cache: cache), attempt: request.attempt)
+        let decision = RetryPolicy.decide(error, idempotent: request.isIdempotent(cache: cache, graphIsIdempotent: context.config.idempotentGraph), attempt: request.attempt)
         switch decision {
         case .giveUp:
             return false

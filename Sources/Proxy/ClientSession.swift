@@ -234,6 +234,9 @@ final class ClientSession: ConnectionDelegate {
     func connectionDidClose(_ connection: Connection, error: Error?) {
         context.remove(self)
         context.metrics.clientDisconnected()
+        if error is TLSError, (connection as? TLSConnection)?.isHandshakeComplete == false {
+            context.metrics.clientTLSFailed()
+        }
     }
 }
 

@@ -40,8 +40,9 @@ final class InFlightRequest {
 
     /// Whether sending it twice is harmless (cql-proxy-compat.md): decided from the query text, or for
     /// prepared statements from the text they were prepared with.
-    func isIdempotent(cache: PreparedStatementCache) -> Bool {
+    func isIdempotent(cache: PreparedStatementCache, graphIsIdempotent: Bool = false) -> Bool {
         let version = header.protocolVersion
+        if graphIsIdempotent && isGraphRequest { return true }
         switch header.knownOpcode {
         case .query?:
             return withMessageBody { (try? QueryView(body: $0, version: version)).map { Idempotency.isIdempotent($0.query) } } ?? false
@@ -58,6 +59,16 @@ final class InFlightRequest {
             }
         default:
             return false
+        }
+    }
+
+    /// DSE graph requests say so in their custom payload (`graph-language`, `graph-source`, ...).
+    var isGraphRequest: Bool {
+        guard header.flags.contains(.customPayload) else { return false }
+        return frame.withUnsafeBytes { raw in
+            var reader = CQLReader(UnsafeRawBufferPointer(rebasing: raw[FrameHeader.size...]))
+            guard let envelope = try? FrameEnvelope.read(&reader, header: header) else { return false }
+            return envelope.customPayload?.keys.contains { $0.hasPrefix("graph-") } ?? false
         }
     }
 

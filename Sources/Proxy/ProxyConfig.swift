@@ -1,6 +1,7 @@
 import CQLProtocol
 import Foundation
 import Posix
+import Transport
 import Upstream
 
 /// A peer proxy advertised in system.peers (YAML `peers:`), so drivers spread load over several proxies.
@@ -32,12 +33,18 @@ public struct ProxyConfig: Sendable {
     public var writeConsistencyOverride: Consistency
     /// When set, clients must log in with these (SASL PLAIN, as PasswordAuthenticator).
     public var clientCredentials: Credentials?
+    /// When set, clients connect with TLS (--proxy-cert-file / --proxy-key-file).
+    public var clientTLS: TLSContext?
+    public var clientHandshakeTimeout: Duration
+    /// --idempotent-graph: DSE graph queries (custom payload `graph-language`) may be retried.
+    public var idempotentGraph: Bool
 
     public init(bind: HostPort = HostPort(host: "0.0.0.0", port: 9042), maxProtocolVersion: ProtocolVersion = .v4,
                 rpcAddress: String? = nil, dataCenter: String? = nil, tokens: [String]? = nil,
                 peers: [PeerProxy] = [], maxFrameBodyLength: Int = FrameHeader.defaultMaxBodyLength,
                 unsupportedWriteConsistencies: Set<Consistency> = [], writeConsistencyOverride: Consistency = .localQuorum,
-                clientCredentials: Credentials? = nil) {
+                clientCredentials: Credentials? = nil, clientTLS: TLSContext? = nil,
+                clientHandshakeTimeout: Duration = .seconds(10), idempotentGraph: Bool = false) {
         self.bind = bind
         self.maxProtocolVersion = maxProtocolVersion
         self.rpcAddress = rpcAddress
@@ -48,5 +55,8 @@ public struct ProxyConfig: Sendable {
         self.unsupportedWriteConsistencies = unsupportedWriteConsistencies
         self.writeConsistencyOverride = writeConsistencyOverride
         self.clientCredentials = clientCredentials
+        self.clientTLS = clientTLS
+        self.clientHandshakeTimeout = clientHandshakeTimeout
+        self.idempotentGraph = idempotentGraph
     }
 }

@@ -68,7 +68,15 @@ public final class ProxyServer: @unchecked Sendable {
     }
 
     private static func accept(_ fd: consuming FileDescriptor, context: LoopContext) {
-        guard let connection = try? TCPConnection(fd: fd, loop: context.loop) else { return }
+        let connection: Connection
+        if let tls = context.config.clientTLS {
+            guard let secure = try? TLSConnection(acceptedFD: fd, loop: context.loop, context: tls,
+                                                  handshakeTimeout: context.config.clientHandshakeTimeout) else { return }
+            connection = secure
+        } else {
+            guard let plain = try? TCPConnection(fd: fd, loop: context.loop) else { return }
+            connection = plain
+        }
         let session = ClientSession(connection: connection, context: context)
         context.add(session)
         context.metrics.clientConnected()

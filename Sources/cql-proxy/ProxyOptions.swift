@@ -70,6 +70,30 @@ struct ProxyOptions: ParsableArguments {
     @Option(name: .long, help: "...and this password (env: CLIENT_PASSWORD).")
     var clientPassword: String?
 
+    @Option(name: .long, help: "TLS certificate (PEM) for clients of the proxy (env: PROXY_CERT_FILE).")
+    var proxyCertFile: String?
+
+    @Option(name: .long, help: "TLS private key (PEM) for clients of the proxy (env: PROXY_KEY_FILE).")
+    var proxyKeyFile: String?
+
+    @Option(name: .long, help: "CA (PEM) to verify a plain Cassandra cluster's TLS certificates; enables TLS upstream (env: CLUSTER_CA_FILE).")
+    var clusterCaFile: String?
+
+    @Option(name: .long, help: "Client certificate (PEM) for the cluster's mutual TLS (env: CLUSTER_CERT_FILE).")
+    var clusterCertFile: String?
+
+    @Option(name: .long, help: "Client key (PEM) for the cluster's mutual TLS (env: CLUSTER_KEY_FILE).")
+    var clusterKeyFile: String?
+
+    @Option(name: .long, help: "Host name the cluster's certificates must carry (env: CLUSTER_SERVER_NAME; default: the contact point's name).")
+    var clusterServerName: String?
+
+    @Option(name: .long, help: "Prepared statements remembered for transparent re-preparing (env: PREPARED_CACHE_SIZE; default 10000).")
+    var preparedCacheSize: String?
+
+    @Flag(name: .long, inversion: .prefixedNo, help: "Treat DSE graph requests as idempotent (env: IDEMPOTENT_GRAPH).")
+    var idempotentGraph: Bool?
+
     @Flag(name: .long, inversion: .prefixedNo, help: "Serve /liveness, /readiness and /metrics over HTTP (env: HEALTH_CHECK).")
     var healthCheck: Bool?
 

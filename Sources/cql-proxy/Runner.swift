@@ -9,6 +9,7 @@ import Metrics
 import Posix
 import Prometheus
 import Proxy
+import Transport
 import Upstream
 
 /// Wires loops, upstream, CQL and health listeners; runs until SIGINT/SIGTERM, then drains and exits 0.
@@ -22,6 +23,7 @@ struct Runner {
         _ = cshim_block_termination_signals()
         bootstrapLogging()
         let log = Logger(label: "cql-proxy")
+        for warning in settings.warnings { log.warning("\(warning)") }
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
 

@@ -2,6 +2,7 @@ import CQLProtocol
 import Foundation
 import Posix
 import Proxy
+import Transport
 import Upstream
 
 /// Options resolved flag > environment > YAML > default, then checked: a bad value is one clear error
@@ -16,6 +17,8 @@ struct Settings {
     var readinessTimeout: Duration
     var drainTimeout: Duration
     var logFormat: LogFormat
+    /// Things worth a warning at startup (e.g. a key file others can read).
+    var warnings: [String] = []
 
     enum LogFormat: String { case text, json }
 
@@ -102,6 +105,41 @@ struct Settings {
         guard idle > heartbeat else {
             throw Invalid(description: "--idle-timeout (\(idle)) must be longer than --heartbeat-interval (\(heartbeat))")
         }
+        var warnings: [String] = []
+        func checkPrivate(_ path: String?) {
+            guard let path, let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+                  let mode = attributes[.posixPermissions] as? Int, mode & 0o044 != 0 else { return }
+            warnings.append("\(path) is readable by other users (mode \(String(mode, radix: 8))); chmod 600 it")
+        }
+        func tlsContext(_ configuration: TLSConfiguration, _ what: String) throws -> TLSContext {
+            do {
+                return try TLSContext(configuration: configuration)
+            } catch {
+                throw Invalid(description: "\(what): \(error)")
+            }
+        }
+        var upstreamTLS: UpstreamTLS?
+        let clusterCA = raw(o.clusterCaFile, "cluster-ca-file", "CLUSTER_CA_FILE")
+        let clusterCert = raw(o.clusterCertFile, "cluster-cert-file", "CLUSTER_CERT_FILE")
+        let clusterKey = raw(o.clusterKeyFile, "cluster-key-file", "CLUSTER_KEY_FILE")
+        if (clusterCert == nil) != (clusterKey == nil) { throw Invalid(description: "--cluster-cert-file and --cluster-key-file go together") }
+        if clusterCA != nil || clusterCert != nil {
+            checkPrivate(clusterKey)
+            let serverName = raw(o.clusterServerName, "cluster-server-name", "CLUSTER_SERVER_NAME")
+            let configuration = TLSConfiguration.client(
+                trustRoots: clusterCA.map { .certificates(.file($0)) } ?? .system,
+                serverName: serverName, expectedHostName: serverName ?? points.first?.host,
+                certificateChain: clusterCert.map { .file($0) }, privateKey: clusterKey.map { .file($0) })
+            upstreamTLS = UpstreamTLS(context: try tlsContext(configuration, "cluster TLS"), expectedHostName: serverName ?? points.first?.host)
+        }
+        var clientTLS: TLSContext?
+        let proxyCert = raw(o.proxyCertFile, "proxy-cert-file", "PROXY_CERT_FILE")
+        let proxyKey = raw(o.proxyKeyFile, "proxy-key-file", "PROXY_KEY_FILE")
+        if (proxyCert == nil) != (proxyKey == nil) { throw Invalid(description: "--proxy-cert-file and --proxy-key-file go together") }
+        if let proxyCert, let proxyKey {
+            checkPrivate(proxyKey)
+            clientTLS = try tlsContext(.server(certificateChain: .file(proxyCert), privateKey: .file(proxyKey)), "client TLS")
+        }
         upstream = UpstreamConfig(
             contactPoints: points, port: port,
             credentials: username.map { Credentials(username: $0, password: password ?? "") },
@@ -110,7 +148,9 @@ struct Settings {
             heartbeatInterval: heartbeat, idleTimeout: idle,
             connectionsPerHost: try int(o.numConns, "num-conns", "NUM_CONNS", 1, 1...64),
             maxFrameBodyLength: maxFrame,
-            requestTimeout: try duration(o.requestTimeout, "request-timeout", "REQUEST_TIMEOUT", .seconds(30)))
+            requestTimeout: try duration(o.requestTimeout, "request-timeout", "REQUEST_TIMEOUT", .seconds(30)),
+            tls: upstreamTLS,
+            preparedCacheSize: try int(o.preparedCacheSize, "prepared-cache-size", "PREPARED_CACHE_SIZE", 10_000, 1...10_000_000))
 
         let unsupported = try list(o.unsupportedWriteConsistencies, "unsupported-write-consistencies", "UNSUPPORTED_WRITE_CONSISTENCIES")
             .map(consistency)
@@ -135,7 +175,9 @@ struct Settings {
             rpcAddress: raw(o.rpcAddress, "rpc-address", "RPC_ADDRESS"), dataCenter: raw(o.dataCenter, "data-center", "DATA_CENTER"),
             tokens: tokens.isEmpty ? nil : tokens, peers: peers, maxFrameBodyLength: maxFrame,
             unsupportedWriteConsistencies: Set(unsupported), writeConsistencyOverride: override,
-            clientCredentials: clientUser.map { Credentials(username: $0, password: clientPassword ?? "") })
+            clientCredentials: clientUser.map { Credentials(username: $0, password: clientPassword ?? "") },
+            clientTLS: clientTLS, idempotentGraph: try bool(o.idempotentGraph, "idempotent-graph", "IDEMPOTENT_GRAPH"))
+        self.warnings = warnings
         workers = try int(o.workers, "workers", "WORKERS", ProcessInfo.processInfo.activeProcessorCount, 1...256)
         debug = try bool(o.debug, "debug", "DEBUG")
         healthCheck = try bool(o.healthCheck, "health-check", "HEALTH_CHECK")

@@ -85,3 +85,11 @@ final class RawCQLClient {
         try roundTrip(.query(QueryRequest(query: text, parameters: QueryParameters(consistency: .one))), version: version)
     }
 }
+
+import CQLProtocol
+
+enum CQLValueDecoder {
+    static func decode(_ bytes: [UInt8]?, _ type: DataType) throws -> CQLValue {
+        try CQLValue.decode(bytes, as: type)
+    }
+}

@@ -19,12 +19,17 @@ def main(argv):
     p.add_argument("--username")
     p.add_argument("--password")
     p.add_argument("--protocol-version", type=int)
+    p.add_argument("--ssl-ca", help="connect with TLS, trusting this CA file (and checking the host name)")
     args = p.parse_args(argv)
     kwargs = {"contact_points": [args.host], "port": args.port, "connect_timeout": 5}
     if args.username is not None:
         kwargs["auth_provider"] = PlainTextAuthProvider(args.username, args.password or "")
     if args.protocol_version is not None:
         kwargs["protocol_version"] = args.protocol_version
+    if args.ssl_ca is not None:
+        import ssl
+        context = ssl.create_default_context(cafile=args.ssl_ca)
+        kwargs["ssl_context"] = context
     cluster = Cluster(**kwargs)
     try:
         session = cluster.connect()
