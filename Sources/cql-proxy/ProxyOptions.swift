@@ -94,6 +94,18 @@ struct ProxyOptions: ParsableArguments {
     @Flag(name: .long, inversion: .prefixedNo, help: "Treat DSE graph requests as idempotent (env: IDEMPOTENT_GRAPH).")
     var idempotentGraph: Bool?
 
+    @Option(name: .long, help: "Client connections accepted at once; more are closed (env: MAX_CLIENT_CONNECTIONS; default 65536).")
+    var maxClientConnections: String?
+
+    @Option(name: .long, help: "Unanswered requests per client before OVERLOADED (env: MAX_IN_FLIGHT_PER_CLIENT; default 32768).")
+    var maxInFlightPerClient: String?
+
+    @Option(name: .long, help: "Close a client silent this long; 0 = never (env: CLIENT_IDLE_TIMEOUT; default 0).")
+    var clientIdleTimeout: String?
+
+    @Option(name: .long, help: "TLS handshake time allowed to clients (env: CLIENT_HANDSHAKE_TIMEOUT; default 10s).")
+    var clientHandshakeTimeout: String?
+
     @Flag(name: .long, inversion: .prefixedNo, help: "Serve /liveness, /readiness and /metrics over HTTP (env: HEALTH_CHECK).")
     var healthCheck: Bool?
 

@@ -176,7 +176,17 @@ struct Settings {
             tokens: tokens.isEmpty ? nil : tokens, peers: peers, maxFrameBodyLength: maxFrame,
             unsupportedWriteConsistencies: Set(unsupported), writeConsistencyOverride: override,
             clientCredentials: clientUser.map { Credentials(username: $0, password: clientPassword ?? "") },
-            clientTLS: clientTLS, idempotentGraph: try bool(o.idempotentGraph, "idempotent-graph", "IDEMPOTENT_GRAPH"))
+            clientTLS: clientTLS,
+            clientHandshakeTimeout: try duration(o.clientHandshakeTimeout, "client-handshake-timeout", "CLIENT_HANDSHAKE_TIMEOUT", .seconds(10)),
+            idempotentGraph: try bool(o.idempotentGraph, "idempotent-graph", "IDEMPOTENT_GRAPH"),
+            maxClientConnections: try int(o.maxClientConnections, "max-client-connections", "MAX_CLIENT_CONNECTIONS", 65_536, 1...10_000_000),
+            maxInFlightPerClient: try int(o.maxInFlightPerClient, "max-in-flight-per-client", "MAX_IN_FLIGHT_PER_CLIENT", 32_768, 1...32_768),
+            clientIdleTimeout: try raw(o.clientIdleTimeout, "client-idle-timeout", "CLIENT_IDLE_TIMEOUT").flatMap { text in
+                guard let value = GoDuration.parse(text), value >= .zero else {
+                    throw Invalid(description: "invalid duration for --client-idle-timeout: \(text) (expected e.g. 5m, or 0 for never)")
+                }
+                return value == .zero ? nil : value
+            })
         self.warnings = warnings
         workers = try int(o.workers, "workers", "WORKERS", ProcessInfo.processInfo.activeProcessorCount, 1...256)
         debug = try bool(o.debug, "debug", "DEBUG")
