@@ -7,6 +7,24 @@ struct ProxyOptions: ParsableArguments {
     @Option(name: [.customShort("f"), .long], help: "YAML file with the same keys as the long flags (env: CONFIG_FILE).")
     var config: String?
 
+    @Option(name: [.customShort("b"), .long], help: "Astra secure-connect bundle (zip); needs --username/--password or --astra-token (env: ASTRA_BUNDLE).")
+    var astraBundle: String?
+
+    @Option(name: [.customShort("t"), .long], help: "Astra token (AstraCS:...); with --astra-database-id the bundle is downloaded (env: ASTRA_TOKEN).")
+    var astraToken: String?
+
+    @Option(name: [.customShort("i"), .long], help: "Astra database id (env: ASTRA_DATABASE_ID).")
+    var astraDatabaseId: String?
+
+    @Option(name: .long, help: "Astra DevOps API base URL (env: ASTRA_API_URL; default https://api.astra.datastax.com).")
+    var astraApiUrl: String?
+
+    @Option(name: .long, help: "Timeout for the bundle download and metadata calls (env: ASTRA_TIMEOUT; default 10s).")
+    var astraTimeout: String?
+
+    @Option(name: .long, help: "Astra region (datacenter) to use; default: the first the API lists (env: ASTRA_REGION).")
+    var astraRegion: String?
+
     @Option(name: [.customShort("c"), .long], help: "Plain Cassandra contact points, comma separated (env: CONTACT_POINTS).")
     var contactPoints: String?
 
