@@ -4,10 +4,11 @@
 Connects with `Cluster(cloud={'secure_connect_bundle': PATH}, auth_provider=PlainTextAuthProvider('token', T))`
 and otherwise the driver's defaults (protocol negotiation included), asks every discovered node for its own
 host_id through the SNI front (each answer must be that node's), then creates a keyspace and a table, inserts
-and reads back. Prints `OK v<N> hosts=<n> ...` and exits 0; exit 3 with `AUTH_FAILED: ...` when the
-credentials were refused; exit 2 on any other error.
+and reads back (one value of 3 MB). Prints `OK v<N> hosts=<n> ...` and exits 0; exit 3 with
+`AUTH_FAILED: ...` when the credentials were refused; exit 2 on any other error.
 """
 import argparse
+import os
 import sys
 import uuid
 
@@ -44,6 +45,14 @@ def check(session, cluster, keyspace):
     count = session.execute("SELECT count(*) FROM %s.items" % keyspace).one()[0]
     if count != len(ids):
         raise AssertionError("count(*) = %d, expected %d" % (count, len(ids)))
+
+    # Frames of several MB each way: past the relay's high-water mark, so back-pressure is exercised.
+    big = os.urandom(3 << 19).hex()
+    big_id = uuid.uuid4()
+    session.execute(insert, (big_id, big, -1))
+    row = session.execute(select, (big_id,)).one()
+    if row is None or row.name != big:
+        raise AssertionError("the %d-byte value came back different" % len(big))
     return hosts
 
 
