@@ -44,7 +44,8 @@ public final class AstraEmulator: Sendable {
     private let stopped = Mutex(false)
 
     /// Starts every service. `host` defaults to "localhost" when it resolves to 127.0.0.1 only (a real name,
-    /// checked against the certificate's DNS entry), else to "127.0.0.1".
+    /// checked against the certificate's DNS entry), else to "127.0.0.1". The nodes' data center should be
+    /// `region` (clients keep only peers of the metadata's `local_dc`); `makeCluster` sees to that.
     public convenience init(cluster: MockCluster, databaseID: UUID = UUID(), region: String = "us-east1",
                             token: String = AstraEmulator.makeToken(), extraRegions: [String] = [],
                             keyspace: String = "default_keyspace", host: String? = nil) throws {
@@ -188,8 +189,12 @@ public final class AstraEmulator: Sendable {
 
     /// Relayed SNI connections open now (handshaking ones included).
     public var sniConnectionCount: Int {
-        let front = sniFront
-        return (try? Self.onLoop(group.loops[0]) { front.sessionCount }) ?? 0
+        // Checked under the lock so `stop()` cannot shut the loop down between the check and the hop.
+        stopped.withLock { isStopped in
+            guard !isStopped else { return 0 }
+            let front = sniFront
+            return (try? Self.onLoop(group.loops[0]) { front.sessionCount }) ?? 0
+        }
     }
 
     // MARK: Helpers
