@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
     ],
     targets: [
         .target(name: "CShims"),
@@ -38,7 +39,10 @@ let package = Package(
             "Upstream", "Transport", "EventLoop", "Posix", "CQLProtocol", "Compression",
             .product(name: "Metrics", package: "swift-metrics"), .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "CQLMock", dependencies: ["CQLProtocol", "COpenSSL"]),
+        .target(name: "CQLMock", dependencies: [
+            "CQLProtocol", "COpenSSL", "HTTP", "Transport", "EventLoop", "Posix",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
         .executableTarget(name: "cql-proxy", dependencies: [
             "Proxy", "CQLMock", "HTTP", "Upstream", "EventLoop", "Posix", "CShims", "CQLProtocol", "Transport",
             .product(name: "Metrics", package: "swift-metrics"),
@@ -60,7 +64,10 @@ let package = Package(
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "Transport", "Posix"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "EventLoop", "Posix", "CNGHTTP2"]),
-        .testTarget(name: "CQLMockTests", dependencies: ["CQLMock", "CQLProtocol", "TestSupport"]),
+        .testTarget(name: "CQLMockTests", dependencies: [
+            "CQLMock", "CQLProtocol", "TestSupport", "Transport", "EventLoop", "Posix", "CNGHTTP2",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
         .testTarget(name: "ProxyTests", dependencies: ["Proxy", "CQLMock", "CQLProtocol", "Transport", "TestSupport"]),
     ]
 )
