@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-for pkg in libssl-dev libnghttp2-dev liblz4-dev libsnappy-dev curl binutils; do
+for pkg in libssl-dev libnghttp2-dev liblz4-dev libsnappy-dev zlib1g-dev curl binutils; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then
