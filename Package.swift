@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
     ],
     targets: [
         .target(name: "CShims"),
@@ -39,6 +40,11 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"), .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "CQLMock", dependencies: ["CQLProtocol", "COpenSSL"]),
+        // Astra client side: secure-connect bundles, the metadata service, the DevOps API. Blocking calls,
+        // made off the event loops.
+        .target(name: "Astra", dependencies: [
+            "HTTP", "Transport", "Posix", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
         .executableTarget(name: "cql-proxy", dependencies: [
             "Proxy", "CQLMock", "HTTP", "Upstream", "EventLoop", "Posix", "CShims", "CQLProtocol", "Transport",
             .product(name: "Metrics", package: "swift-metrics"),
@@ -59,6 +65,10 @@ let package = Package(
         .testTarget(name: "CompressionTests", dependencies: ["Compression"]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "Transport", "Posix"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "AstraTests", dependencies: [
+            "Astra", "Transport", "CQLMock", "HTTP", "EventLoop", "Posix", "CNGHTTP2",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "EventLoop", "Posix", "CNGHTTP2"]),
         .testTarget(name: "CQLMockTests", dependencies: ["CQLMock", "CQLProtocol", "TestSupport"]),
         .testTarget(name: "ProxyTests", dependencies: ["Proxy", "CQLMock", "CQLProtocol", "Transport", "TestSupport"]),
