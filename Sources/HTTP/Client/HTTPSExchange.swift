@@ -23,6 +23,7 @@ final class HTTPSExchange {
     private var connection: TLSConnection?
     private var session: HTTPClientSession?
     private var timer: TimerHandle?
+    private var inGrace = false
     private var lastConnectError: HTTPClientError?
     private var finish: ((Result<HTTPClientResponse, HTTPClientError>) -> Void)?
 
@@ -43,16 +44,26 @@ final class HTTPSExchange {
     /// Call on the loop.
     func start() {
         loop.assertInLoop()
-        timer = loop.schedule(after: .nanoseconds(max(deadline - MonotonicClock.now(), 0))) { [self] in
+        armDeadline(after: .nanoseconds(max(deadline - MonotonicClock.now(), 0)))
+        connectNext()
+    }
+
+    private func armDeadline(after delay: Duration) {
+        timer = loop.schedule(after: delay) { [self] in
             timer = nil
-            let phase = session != nil ? "waiting for the response" : connection == nil ? "connecting" : "in the TLS handshake"
-            if session == nil && connection == nil {
+            if connector != nil && !inGrace {
+                // The connector has the same deadline and knows whether TCP or TLS was slow: let it say,
+                // keeping a short grace in case it cannot.
+                inGrace = true
+                armDeadline(after: .milliseconds(200))
+                return
+            }
+            if connection == nil {
                 report(.failure(.connectTimeout(endpoint: url.endpoint)))
             } else {
-                report(.failure(.timeout(endpoint: url.endpoint, phase: phase)))
+                report(.failure(.timeout(endpoint: url.endpoint, phase: "waiting for the response")))
             }
         }
-        connectNext()
     }
 
     private func connectNext() {
