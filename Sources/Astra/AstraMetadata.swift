@@ -24,7 +24,7 @@ public struct AstraMetadata: Sendable, Equatable {
             raw = try JSONDecoder().decode(Raw.self, from: Data(json))
         } catch let DecodingError.keyNotFound(key, _) {
             throw .metadataInvalid("no \"\(key.stringValue)\"")
-        } catch let DecodingError.typeMismatch(_, context) {
+        } catch let DecodingError.typeMismatch(_, context) where !context.codingPath.isEmpty {
             throw .metadataInvalid("\"\(context.codingPath.map(\.stringValue).joined(separator: "."))\" has the wrong type")
         } catch {
             throw .metadataInvalid("not the expected JSON object")

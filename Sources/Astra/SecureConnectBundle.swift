@@ -112,7 +112,7 @@ public struct SecureConnectBundle: Sendable, Equatable {
         let raw: RawConfig
         do {
             raw = try JSONDecoder().decode(RawConfig.self, from: Data(text.utf8))
-        } catch let DecodingError.typeMismatch(_, context) {
+        } catch let DecodingError.typeMismatch(_, context) where !context.codingPath.isEmpty {
             throw .bundleInvalidConfig("\"\(context.codingPath.last?.stringValue ?? "?")\" has the wrong type")
         } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
             throw .bundleInvalidConfig("\"\(context.codingPath.last!.stringValue)\" is not a port")
