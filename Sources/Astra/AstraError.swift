@@ -43,7 +43,7 @@ public enum AstraError: Error, Sendable, Equatable, CustomStringConvertible {
         case .metadataInvalid(let why):
             return "Astra metadata service answered something unusable: \(why)"
         case .invalidDatabaseID(let id):
-            return "invalid Astra database id \"\(id.prefix(80))\": expected a UUID"
+            return "invalid Astra database id \"\(id)\": expected a UUID"
         case .devOpsUnreachable(let why):
             return "cannot reach the Astra DevOps API: \(why)"
         case .invalidToken(let status):

@@ -23,7 +23,9 @@ public enum DevOpsClient {
 
         let id = databaseID.trimmingCharacters(in: .whitespaces)
         guard !id.isEmpty, id.count <= 64, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
-            throw .invalidDatabaseID(databaseID)
+            // Swapped options would put the token here: never echo one.
+            let looksLikeToken = databaseID.contains("AstraCS:") || (!token.isEmpty && databaseID.contains(token))
+            throw .invalidDatabaseID(looksLikeToken ? "<an Astra token>" : String(databaseID.prefix(80)))
         }
         let api = apiURL.hasSuffix("/") ? String(apiURL.dropLast()) : apiURL
         let tls = TLSConfiguration.client(trustRoots: trust)

@@ -210,6 +210,11 @@ struct DevOpsClientTests {
 
         let bad = try #require(await download(api: "https://127.0.0.1:\(port)", databaseID: "../admin?x=1").error)
         #expect(bad == .invalidDatabaseID("../admin?x=1"))
+        // Token and database id swapped: the error must not print the token it was given as an id.
+        let swapped = try #require(await download(api: "https://127.0.0.1:\(port)", token: Self.databaseID,
+                                                   databaseID: Self.token).error)
+        #expect(swapped == .invalidDatabaseID("<an Astra token>"))
+        #expect(!swapped.description.contains(Self.token))
     }
 
     @Test("an API server certificate from another CA is refused")

@@ -246,6 +246,7 @@ struct HTTPSClientTests {
         #expect(!plain.description.contains("SECRET"))
         let userInfo = try #require(await send(HTTPClientRequest(url: "https://user:pw@example.test/")).error)
         guard case .invalidURL = userInfo else { Issue.record("\(userInfo)"); return }
+        #expect(!userInfo.description.contains("pw"))
         let badPort = try #require(await send(HTTPClientRequest(url: "https://example.test:99999/")).error)
         guard case .invalidURL = badPort else { Issue.record("\(badPort)"); return }
     }

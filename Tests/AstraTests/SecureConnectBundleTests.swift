@@ -9,6 +9,7 @@ struct SecureConnectBundleTests {
     let pki = TestPKI.shared
 
     /// Writes `data` to a fresh file and hands its path to `body`.
+    @discardableResult
     private func withFile<T>(_ data: Data, mode: mode_t = 0o600, _ body: (String) throws -> T) throws -> T {
         let dir = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
