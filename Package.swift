@@ -39,7 +39,10 @@ let package = Package(
             "Upstream", "Transport", "EventLoop", "Posix", "CQLProtocol", "Compression",
             .product(name: "Metrics", package: "swift-metrics"), .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "CQLMock", dependencies: ["CQLProtocol", "COpenSSL"]),
+        .target(name: "CQLMock", dependencies: [
+            "CQLProtocol", "COpenSSL", "HTTP", "Transport", "EventLoop", "Posix",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
         // Astra client side: secure-connect bundles, the metadata service, the DevOps API. Blocking calls,
         // made off the event loops.
         .target(name: "Astra", dependencies: [
@@ -70,7 +73,10 @@ let package = Package(
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "EventLoop", "Posix", "CNGHTTP2"]),
-        .testTarget(name: "CQLMockTests", dependencies: ["CQLMock", "CQLProtocol", "TestSupport"]),
+        .testTarget(name: "CQLMockTests", dependencies: [
+            "CQLMock", "CQLProtocol", "TestSupport", "Transport", "EventLoop", "Posix", "CNGHTTP2",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
         .testTarget(name: "ProxyTests", dependencies: ["Proxy", "CQLMock", "CQLProtocol", "Transport", "TestSupport"]),
     ]
 )

@@ -20,4 +20,5 @@ python3 -m pip install --quiet --disable-pip-version-check -r Tests/e2e/requirem
 scripts/build-release.sh dist
 swift build --build-tests
 CQL_PROXY_BIN="$PWD/dist/cql-proxy" python3 -m pytest -q -p no:cacheprovider Tests/e2e/test_examples.py
-CQL_PROXY_BINARY="$PWD/dist/cql-proxy" swift test
+# A crash could leave children holding the output open; a bound turns a hang into a clear failure.
+CQL_PROXY_BINARY="$PWD/dist/cql-proxy" timeout --kill-after=60 2700 swift test

@@ -27,6 +27,10 @@ public struct HTTPServerLimits: Sendable {
 /// The health and metrics server: HTTP/1.1 and HTTP/2 with prior knowledge (h2c) on one port, on one loop
 /// (its traffic is tiny). Binds in `init`, so `address` is known (port 0 allowed); accepts after `start()`.
 /// `stop()` may be called from any thread; everything else happens on `loop`.
+///
+/// With a server `TLSContext`, every accepted socket is a `TLSConnection` (HTTPS). The protocol is still
+/// chosen from the first decrypted bytes: a client that negotiated ALPN "h2" must open with the HTTP/2
+/// preface (RFC 9113 §3.4), anything else is HTTP/1.1, so the context's ALPN list decides what is offered.
 public final class HTTPServer: @unchecked Sendable {
     public let loop: EventLoop
     /// The bound address (the real port when bound to port 0).
@@ -34,11 +38,13 @@ public final class HTTPServer: @unchecked Sendable {
     private let listener: TCPListener
     private let router: HTTPRouter
     private let limits: HTTPServerLimits
+    private let tls: TLSContext?
     private var connections: [ObjectIdentifier: HTTPServerConnection] = [:]
     private var stopped = false
 
     public init(bindTo address: SocketAddress, loop: EventLoop, router: HTTPRouter,
-                limits: HTTPServerLimits = HTTPServerLimits(), reusePort: Bool = false) throws(IOError) {
+                limits: HTTPServerLimits = HTTPServerLimits(), reusePort: Bool = false,
+                tls: TLSContext? = nil) throws(IOError) {
         // The listener needs its accept callback before `self` exists; the box closes that loop.
         let box = WeakServer()
         listener = try TCPListener(bindTo: address, loop: loop, reusePort: reusePort) { fd in
@@ -49,6 +55,7 @@ public final class HTTPServer: @unchecked Sendable {
         self.address = listener.address
         self.router = router
         self.limits = limits
+        self.tls = tls
         box.server = self
     }
 
@@ -82,9 +89,14 @@ public final class HTTPServer: @unchecked Sendable {
 
     private func accept(_ fd: consuming FileDescriptor) {
         guard !stopped, connections.count < limits.maxConnections else { return }
-        let connection: TCPConnection
+        let connection: Connection
         do {
-            connection = try TCPConnection(fd: fd, loop: loop)
+            if let tls {
+                connection = try TLSConnection(acceptedFD: fd, loop: loop, context: tls,
+                                               handshakeTimeout: limits.requestTimeout)
+            } else {
+                connection = try TCPConnection(fd: fd, loop: loop)
+            }
         } catch {
             return
         }

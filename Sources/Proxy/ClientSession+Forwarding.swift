@@ -39,6 +39,12 @@ extension ClientSession {
 
     private func forward(_ header: FrameHeader, _ frame: UnsafeMutableRawBufferPointer,
                          ordering: KeyspaceOrdering, tag: UInt32 = 0) {
+        guard inFlight.count < context.config.maxInFlightPerClient else {
+            context.metrics.limitReached("in_flight_per_client")
+            reply(.error(.overloaded("Too many requests in flight on this connection (limit \(context.config.maxInFlightPerClient))")),
+                  stream: header.stream)
+            return
+        }
         guard inFlight[header.stream.rawValue] == nil else {
             reply(.error(.protocolError("Stream id \(header.stream) is already in use")), stream: header.stream)
             return

@@ -29,10 +29,31 @@ final class ClientSession: ConnectionDelegate {
     private var waitingForUpstreamDrain = false
     private var waitingForOwnDrain = false
 
+    /// Last time a frame arrived, for --client-idle-timeout.
+    private var lastHeardAt = MonotonicClock.now()
+    private var idleTimer: TimerHandle?
+
     init(connection: Connection, context: LoopContext) {
         self.connection = connection
         self.context = context
         connection.delegate = self
+        if let idle = context.config.clientIdleTimeout { scheduleIdleCheck(idle) }
+    }
+
+    /// One timer per client, checked at half the timeout: a client silent that long (and with nothing in
+    /// flight) is closed.
+    private func scheduleIdleCheck(_ idle: Duration) {
+        let (seconds, atto) = idle.components
+        let limit = seconds * 1_000_000_000 + atto / 1_000_000_000
+        idleTimer = context.loop.schedule(after: idle / 2) { [weak self] in
+            guard let self, self.connection.isOpen else { return }
+            if self.inFlight.isEmpty && MonotonicClock.now() - self.lastHeardAt > limit {
+                self.context.metrics.limitReached("client_idle")
+                self.connection.close(error: nil)
+                return
+            }
+            self.scheduleIdleCheck(idle)
+        }
     }
 
     var replyVersion: ProtocolVersion { version ?? context.config.maxProtocolVersion }
@@ -45,6 +66,7 @@ final class ClientSession: ConnectionDelegate {
     // MARK: Input
 
     func connectionDidRead(_ connection: Connection, buffer: ReadBuffer) {
+        if context.config.clientIdleTimeout != nil { lastHeardAt = MonotonicClock.now() }
         while connection.isOpen && !isPaused {
             if skipping > 0 {
                 let n = min(skipping, buffer.readableCount)
@@ -232,6 +254,7 @@ final class ClientSession: ConnectionDelegate {
     }
 
     func connectionDidClose(_ connection: Connection, error: Error?) {
+        if let idleTimer { context.loop.cancel(idleTimer) }
         context.remove(self)
         context.metrics.clientDisconnected()
         if error is TLSError, (connection as? TLSConnection)?.isHandshakeComplete == false {

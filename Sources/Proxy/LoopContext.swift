@@ -9,10 +9,12 @@ final class LoopContext {
     let config: ProxyConfig
     let upstream: UpstreamCluster
     let metrics: ProxyMetrics
+    let loopCount: Int
     private(set) var sessions: [ObjectIdentifier: ClientSession] = [:]
 
-    init(loop: EventLoop, config: ProxyConfig, upstream: UpstreamCluster, metrics: ProxyMetrics) {
+    init(loop: EventLoop, config: ProxyConfig, upstream: UpstreamCluster, metrics: ProxyMetrics, loopCount: Int) {
         self.loop = loop
+        self.loopCount = loopCount
         self.metrics = metrics
         self.config = config
         self.upstream = upstream

@@ -38,13 +38,20 @@ public struct ProxyConfig: Sendable {
     public var clientHandshakeTimeout: Duration
     /// --idempotent-graph: DSE graph queries (custom payload `graph-language`) may be retried.
     public var idempotentGraph: Bool
+    /// Limits: clients beyond `maxClientConnections` are closed at once; a client with
+    /// `maxInFlightPerClient` requests unanswered gets OVERLOADED; a client silent for `clientIdleTimeout`
+    /// (nil: never) is closed.
+    public var maxClientConnections: Int
+    public var maxInFlightPerClient: Int
+    public var clientIdleTimeout: Duration?
 
     public init(bind: HostPort = HostPort(host: "0.0.0.0", port: 9042), maxProtocolVersion: ProtocolVersion = .v4,
                 rpcAddress: String? = nil, dataCenter: String? = nil, tokens: [String]? = nil,
                 peers: [PeerProxy] = [], maxFrameBodyLength: Int = FrameHeader.defaultMaxBodyLength,
                 unsupportedWriteConsistencies: Set<Consistency> = [], writeConsistencyOverride: Consistency = .localQuorum,
                 clientCredentials: Credentials? = nil, clientTLS: TLSContext? = nil,
-                clientHandshakeTimeout: Duration = .seconds(10), idempotentGraph: Bool = false) {
+                clientHandshakeTimeout: Duration = .seconds(10), idempotentGraph: Bool = false,
+                maxClientConnections: Int = 65_536, maxInFlightPerClient: Int = 32_768, clientIdleTimeout: Duration? = nil) {
         self.bind = bind
         self.maxProtocolVersion = maxProtocolVersion
         self.rpcAddress = rpcAddress
@@ -58,5 +65,8 @@ public struct ProxyConfig: Sendable {
         self.clientTLS = clientTLS
         self.clientHandshakeTimeout = clientHandshakeTimeout
         self.idempotentGraph = idempotentGraph
+        self.maxClientConnections = maxClientConnections
+        self.maxInFlightPerClient = maxInFlightPerClient
+        self.clientIdleTimeout = clientIdleTimeout
     }
 }

@@ -40,6 +40,11 @@ public final class ProxyMetrics: Sendable {
     func preparedCacheSize(_ count: Int) { preparedStatements.record(count) }
     func clientTLSFailed() { clientTLSFailures.increment() }
 
+    /// A configured limit was hit (`client_connections`, `in_flight_per_client`, `client_idle`).
+    func limitReached(_ limit: String) {
+        Counter(label: "cql_proxy_limit_reached_total", dimensions: [("limit", limit)]).increment()
+    }
+
     /// "0x2200", as the spec writes codes.
     static func hex(_ code: ErrorCode) -> String {
         let digits = String(UInt32(bitPattern: code.rawValue), radix: 16)

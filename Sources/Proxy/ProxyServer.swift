@@ -32,7 +32,9 @@ public final class ProxyServer: @unchecked Sendable {
         self.config = config
         self.upstream = upstream
         self.metrics = metrics
-        contexts = upstream.group.loops.map { LoopContext(loop: $0, config: config, upstream: upstream, metrics: metrics) }
+        contexts = upstream.group.loops.map {
+            LoopContext(loop: $0, config: config, upstream: upstream, metrics: metrics, loopCount: upstream.group.loops.count)
+        }
         upstream.onSchemaChange = { [contexts] change in
             for context in contexts {
                 let bound = LoopBound(context, loop: context.loop)
@@ -68,6 +70,13 @@ public final class ProxyServer: @unchecked Sendable {
     }
 
     private static func accept(_ fd: consuming FileDescriptor, context: LoopContext) {
+        // The limit is per process; each loop holds its share, so no counter is shared between threads.
+        let share = max(1, context.config.maxClientConnections / context.loopCount)
+        guard context.sessions.count < share else {
+            context.metrics.limitReached("client_connections")
+            fd.close()
+            return
+        }
         let connection: Connection
         if let tls = context.config.clientTLS {
             guard let secure = try? TLSConnection(acceptedFD: fd, loop: context.loop, context: tls,

@@ -2,10 +2,20 @@ import ArgumentParser
 import CQLMock
 import Glibc
 
-/// `cql-mock`: an in-memory CQL cluster on loopback, for demos and for driving the proxy by hand.
+/// `cql-mock`: an in-memory CQL cluster on loopback, for demos and for driving the proxy by hand; with
+/// `astra`, the same cluster behind an Astra emulator.
 struct CQLMockCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cql-mock",
+        abstract: "Runs an in-memory CQL cluster, bare or behind an Astra emulator.",
+        subcommands: [ClusterCommand.self, AstraCommand.self],
+        defaultSubcommand: ClusterCommand.self)
+}
+
+/// The bare cluster (the default subcommand, so `cql-mock --nodes 3` works as before).
+struct ClusterCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cluster",
         abstract: "Runs an in-memory CQL cluster: node i listens on 127.0.0.(i+1), all nodes on one port.")
 
     @Option(help: "Number of nodes.")
@@ -35,13 +45,7 @@ struct CQLMockCommand: ParsableCommand {
     }
 
     func run() throws {
-        // Block the stop signals before any node thread exists (threads inherit the mask), so only sigwait
-        // below ever sees them.
-        var stopSignals = sigset_t()
-        sigemptyset(&stopSignals)
-        sigaddset(&stopSignals, SIGINT)
-        sigaddset(&stopSignals, SIGTERM)
-        pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+        var stopSignals = blockStopSignals()
 
         let credentials = username.map { (user: $0, password: password ?? "") }
         let cluster = try MockCluster(nodes: nodes, clusterName: clusterName, dataCenter: dataCenter,
@@ -57,4 +61,15 @@ struct CQLMockCommand: ParsableCommand {
         sigwait(&stopSignals, &received)
         cluster.shutdown()
     }
+}
+
+/// Blocks SIGINT and SIGTERM before any node or loop thread exists (threads inherit the mask), so only the
+/// caller's `sigwait` ever sees them.
+func blockStopSignals() -> sigset_t {
+    var stopSignals = sigset_t()
+    sigemptyset(&stopSignals)
+    sigaddset(&stopSignals, SIGINT)
+    sigaddset(&stopSignals, SIGTERM)
+    pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+    return stopSignals
 }

@@ -7,6 +7,24 @@ struct ProxyOptions: ParsableArguments {
     @Option(name: [.customShort("f"), .long], help: "YAML file with the same keys as the long flags (env: CONFIG_FILE).")
     var config: String?
 
+    @Option(name: [.customShort("b"), .long], help: "Astra secure-connect bundle (zip); needs --username/--password or --astra-token (env: ASTRA_BUNDLE).")
+    var astraBundle: String?
+
+    @Option(name: [.customShort("t"), .long], help: "Astra token (AstraCS:...); with --astra-database-id the bundle is downloaded (env: ASTRA_TOKEN).")
+    var astraToken: String?
+
+    @Option(name: [.customShort("i"), .long], help: "Astra database id (env: ASTRA_DATABASE_ID).")
+    var astraDatabaseId: String?
+
+    @Option(name: .long, help: "Astra DevOps API base URL (env: ASTRA_API_URL; default https://api.astra.datastax.com).")
+    var astraApiUrl: String?
+
+    @Option(name: .long, help: "Timeout for the bundle download and metadata calls (env: ASTRA_TIMEOUT; default 10s).")
+    var astraTimeout: String?
+
+    @Option(name: .long, help: "Astra region (datacenter) to use; default: the first the API lists (env: ASTRA_REGION).")
+    var astraRegion: String?
+
     @Option(name: [.customShort("c"), .long], help: "Plain Cassandra contact points, comma separated (env: CONTACT_POINTS).")
     var contactPoints: String?
 
@@ -93,6 +111,18 @@ struct ProxyOptions: ParsableArguments {
 
     @Flag(name: .long, inversion: .prefixedNo, help: "Treat DSE graph requests as idempotent (env: IDEMPOTENT_GRAPH).")
     var idempotentGraph: Bool?
+
+    @Option(name: .long, help: "Client connections accepted at once; more are closed (env: MAX_CLIENT_CONNECTIONS; default 65536).")
+    var maxClientConnections: String?
+
+    @Option(name: .long, help: "Unanswered requests per client before OVERLOADED (env: MAX_IN_FLIGHT_PER_CLIENT; default 32768).")
+    var maxInFlightPerClient: String?
+
+    @Option(name: .long, help: "Close a client silent this long; 0 = never (env: CLIENT_IDLE_TIMEOUT; default 0).")
+    var clientIdleTimeout: String?
+
+    @Option(name: .long, help: "TLS handshake time allowed to clients (env: CLIENT_HANDSHAKE_TIMEOUT; default 10s).")
+    var clientHandshakeTimeout: String?
 
     @Flag(name: .long, inversion: .prefixedNo, help: "Serve /liveness, /readiness and /metrics over HTTP (env: HEALTH_CHECK).")
     var healthCheck: Bool?

@@ -19,6 +19,17 @@ struct Settings {
     var logFormat: LogFormat
     /// Things worth a warning at startup (e.g. a key file others can read).
     var warnings: [String] = []
+    /// Set when the upstream is Astra (bundle, or token + database id): resolved at startup by `AstraSetup`.
+    var astra: AstraSettings?
+
+    struct AstraSettings {
+        var bundlePath: String?
+        var token: String?
+        var databaseID: String?
+        var apiURL: String
+        var timeout: Duration
+        var region: String?
+    }
 
     enum LogFormat: String { case text, json }
 
@@ -86,13 +97,34 @@ struct Settings {
             }
             points.append(point)
         }
-        guard !points.isEmpty else {
-            throw Invalid(description: "no upstream: set --contact-points (or CONTACT_POINTS); try `cql-proxy demo` to run against a built-in cluster")
-        }
-        let username = raw(o.username, "username", "USERNAME")
-        let password = raw(o.password, "password", "PASSWORD")
+        var username = raw(o.username, "username", "USERNAME")
+        var password = raw(o.password, "password", "PASSWORD")
         if (username == nil) != (password == nil) {
             throw Invalid(description: "--username and --password go together")
+        }
+        // Upstream choice, as the Go proxy: bundle, else token + database id, else contact points.
+        let bundle = raw(o.astraBundle, "astra-bundle", "ASTRA_BUNDLE")
+        let token = raw(o.astraToken, "astra-token", "ASTRA_TOKEN")
+        let databaseID = raw(o.astraDatabaseId, "astra-database-id", "ASTRA_DATABASE_ID")
+        if bundle != nil || token != nil || databaseID != nil {
+            if bundle == nil && (token == nil || databaseID == nil) {
+                throw Invalid(description: "--astra-token and --astra-database-id go together (or give --astra-bundle)")
+            }
+            if token == nil && username == nil {
+                throw Invalid(description: "--astra-bundle needs --astra-token, or --username and --password (client id and secret)")
+            }
+            if let token, username == nil {
+                // Astra's application tokens log in as the literal user "token".
+                username = "token"
+                password = token
+            }
+            astra = AstraSettings(
+                bundlePath: bundle, token: token, databaseID: databaseID,
+                apiURL: raw(o.astraApiUrl, "astra-api-url", "ASTRA_API_URL") ?? "https://api.astra.datastax.com",
+                timeout: try duration(o.astraTimeout, "astra-timeout", "ASTRA_TIMEOUT", .seconds(10)),
+                region: raw(o.astraRegion, "astra-region", "ASTRA_REGION"))
+        } else if points.isEmpty {
+            throw Invalid(description: "no upstream: set --astra-bundle, --astra-token with --astra-database-id, or --contact-points; try `cql-proxy demo` to run against a built-in cluster")
         }
         let bindText = raw(o.bind, "bind", "BIND") ?? ":9042"
         guard let bind = HostPort(parsing: bindText, defaultPort: 9042) else { throw Invalid(description: "invalid --bind: \(bindText)") }
@@ -176,7 +208,17 @@ struct Settings {
             tokens: tokens.isEmpty ? nil : tokens, peers: peers, maxFrameBodyLength: maxFrame,
             unsupportedWriteConsistencies: Set(unsupported), writeConsistencyOverride: override,
             clientCredentials: clientUser.map { Credentials(username: $0, password: clientPassword ?? "") },
-            clientTLS: clientTLS, idempotentGraph: try bool(o.idempotentGraph, "idempotent-graph", "IDEMPOTENT_GRAPH"))
+            clientTLS: clientTLS,
+            clientHandshakeTimeout: try duration(o.clientHandshakeTimeout, "client-handshake-timeout", "CLIENT_HANDSHAKE_TIMEOUT", .seconds(10)),
+            idempotentGraph: try bool(o.idempotentGraph, "idempotent-graph", "IDEMPOTENT_GRAPH"),
+            maxClientConnections: try int(o.maxClientConnections, "max-client-connections", "MAX_CLIENT_CONNECTIONS", 65_536, 1...10_000_000),
+            maxInFlightPerClient: try int(o.maxInFlightPerClient, "max-in-flight-per-client", "MAX_IN_FLIGHT_PER_CLIENT", 32_768, 1...32_768),
+            clientIdleTimeout: try raw(o.clientIdleTimeout, "client-idle-timeout", "CLIENT_IDLE_TIMEOUT").flatMap { text in
+                guard let value = GoDuration.parse(text), value >= .zero else {
+                    throw Invalid(description: "invalid duration for --client-idle-timeout: \(text) (expected e.g. 5m, or 0 for never)")
+                }
+                return value == .zero ? nil : value
+            })
         self.warnings = warnings
         workers = try int(o.workers, "workers", "WORKERS", ProcessInfo.processInfo.activeProcessorCount, 1...256)
         debug = try bool(o.debug, "debug", "DEBUG")

@@ -14,13 +14,14 @@ final class ProxyHarness: @unchecked Sendable {
     let port: Int
 
     init(nodes: Int = 3, workers: Int = 2, credentials: (user: String, password: String)? = nil,
-         proxy: ProxyConfig = ProxyConfig(bind: HostPort(host: "127.0.0.1", port: 0))) async throws {
+         proxy: ProxyConfig = ProxyConfig(bind: HostPort(host: "127.0.0.1", port: 0)),
+         requestTimeout: Duration = .seconds(30)) async throws {
         cluster = try MockCluster(nodes: nodes, credentials: credentials)
         group = try EventLoopGroup(count: workers)
         let config = UpstreamConfig(
             contactPoints: [HostPort(host: cluster.contactPoint.host, port: cluster.port)], port: cluster.port,
             credentials: credentials.map { Credentials(username: $0.user, password: $0.password) },
-            connectTimeout: .seconds(5))
+            connectTimeout: .seconds(5), requestTimeout: requestTimeout)
         upstream = UpstreamCluster(config: config, group: group)
         server = ProxyServer(config: proxy, upstream: upstream)
         upstream.start()
