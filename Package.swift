@@ -43,6 +43,11 @@ let package = Package(
             "CQLProtocol", "COpenSSL", "HTTP", "Transport", "EventLoop", "Posix",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
+        // Astra client side: secure-connect bundles, the metadata service, the DevOps API. Blocking calls,
+        // made off the event loops.
+        .target(name: "Astra", dependencies: [
+            "HTTP", "Transport", "Posix", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
         .executableTarget(name: "cql-proxy", dependencies: [
             "Proxy", "CQLMock", "HTTP", "Upstream", "EventLoop", "Posix", "CShims", "CQLProtocol", "Transport",
             .product(name: "Metrics", package: "swift-metrics"),
@@ -63,6 +68,10 @@ let package = Package(
         .testTarget(name: "CompressionTests", dependencies: ["Compression"]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "Transport", "Posix"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "AstraTests", dependencies: [
+            "Astra", "Transport", "CQLMock", "HTTP", "EventLoop", "Posix", "CNGHTTP2",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "EventLoop", "Posix", "CNGHTTP2"]),
         .testTarget(name: "CQLMockTests", dependencies: [
             "CQLMock", "CQLProtocol", "TestSupport", "Transport", "EventLoop", "Posix", "CNGHTTP2",
