@@ -46,10 +46,10 @@ let package = Package(
         // Astra client side: secure-connect bundles, the metadata service, the DevOps API. Blocking calls,
         // made off the event loops.
         .target(name: "Astra", dependencies: [
-            "HTTP", "Transport", "Posix", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            "HTTP", "Transport", "Posix", "Upstream", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
         .executableTarget(name: "cql-proxy", dependencies: [
-            "Proxy", "CQLMock", "HTTP", "Upstream", "EventLoop", "Posix", "CShims", "CQLProtocol", "Transport",
+            "Proxy", "Astra", "CQLMock", "HTTP", "Upstream", "EventLoop", "Posix", "CShims", "CQLProtocol", "Transport",
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Yams", package: "Yams"),
@@ -77,6 +77,6 @@ let package = Package(
             "CQLMock", "CQLProtocol", "TestSupport", "Transport", "EventLoop", "Posix", "CNGHTTP2",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ]),
-        .testTarget(name: "ProxyTests", dependencies: ["Proxy", "CQLMock", "CQLProtocol", "Transport", "TestSupport"]),
+        .testTarget(name: "ProxyTests", dependencies: ["Proxy", "CQLMock", "CQLProtocol", "Transport", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
     ]
 )

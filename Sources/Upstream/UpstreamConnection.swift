@@ -90,7 +90,7 @@ public final class UpstreamConnection: ConnectionDelegate {
         self.connection = connection
         self.loop = connection.loop
         self.config = config
-        let node = [("node", host.address.description)]
+        let node = [("node", host.hostID.uuidString.lowercased()), ("address", host.address.description)]
         inFlightMeter = Meter(label: "cql_proxy_upstream_in_flight", dimensions: node)
         openMeter = Meter(label: "cql_proxy_upstream_connections", dimensions: node)
         connection.delegate = self

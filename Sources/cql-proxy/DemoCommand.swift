@@ -1,14 +1,18 @@
 import ArgumentParser
 import CQLMock
+import Foundation
+import Glibc
 import Posix
 import Upstream
 
-/// Starts a built-in in-memory cluster and the proxy in front of it, so `cqlsh localhost 9042` works on a
-/// fresh machine with no cluster and no account.
+/// Starts a built-in Astra emulator (in-memory nodes behind an SNI TLS front, a metadata service over
+/// mutual TLS, a generated secure-connect bundle) and the proxy in front of it, through that bundle and a
+/// token, so `cqlsh 127.0.0.1 9042` works on a fresh machine with no account. `--plain` skips Astra and
+/// fronts the in-memory nodes by contact points instead.
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run the proxy in front of a built-in in-memory cluster (no Cassandra or Astra needed).")
+        abstract: "Run the proxy in front of a built-in Astra emulator (no Cassandra or Astra account needed).")
 
     @Option(name: .long, help: "Nodes in the in-memory cluster.")
     var nodes = 3
@@ -16,25 +20,42 @@ struct DemoCommand: ParsableCommand {
     @Option(name: [.customShort("a"), .long], help: "CQL listen address of the proxy.")
     var bind = "127.0.0.1:9042"
 
+    @Option(name: .long, help: "Health HTTP address (/liveness, /readiness, /metrics).")
+    var httpBind = "127.0.0.1:8000"
+
     @Option(name: .long, help: "Event-loop threads (default: number of cores).")
     var workers: Int?
+
+    @Flag(name: .long, help: "Front the in-memory nodes by contact points, without the Astra emulator.")
+    var plain = false
 
     @Flag(name: .long, help: "Debug logging.")
     var debug = false
 
     func run() throws {
         guard (1...16).contains(nodes) else { Diagnostics.fail("--nodes must be 1 to 16", code: 2) }
-        let cluster: MockCluster
+        var arguments = ["--bind", bind, "--health-check", "--http-bind", httpBind] + (workers.map { ["--workers", "\($0)"] } ?? [])
+        var keepAlive: [AnyObject] = []
         do {
-            cluster = try MockCluster(nodes: nodes, clusterName: "Demo Cluster")
+            if plain {
+                let cluster = try MockCluster(nodes: nodes, clusterName: "Demo Cluster")
+                keepAlive.append(cluster)
+                print("in-memory cluster: \(nodes) node(s) at 127.0.0.1-\(nodes), port \(cluster.port)")
+                arguments += ["--contact-points", "\(cluster.contactPoint.host):\(cluster.port)", "--port", "\(cluster.port)"]
+            } else {
+                let emulator = try AstraEmulator(nodes: nodes)
+                keepAlive.append(emulator)
+                let bundle = FileManager.default.temporaryDirectory.appendingPathComponent("cql-proxy-demo-\(emulator.databaseID).zip")
+                try emulator.writeBundle(to: bundle)
+                try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: bundle.path)
+                print("Astra emulator: database \(emulator.databaseID), \(nodes) node(s) behind its SNI front")
+                print("secure-connect bundle: \(bundle.path)")
+                arguments += ["--astra-bundle", bundle.path, "--astra-token", emulator.token]
+            }
         } catch {
-            Diagnostics.fail("cannot start the in-memory cluster: \(error)", code: 1)
+            Diagnostics.fail("cannot start the demo cluster: \(error)", code: 1)
         }
-        print("in-memory cluster: \(nodes) node(s) at 127.0.0.1-\(nodes) port \(cluster.port)")
-        var options = try ProxyOptions.parse([
-            "--contact-points", "\(cluster.contactPoint.host):\(cluster.port)", "--port", "\(cluster.port)",
-            "--bind", bind,
-        ] + (workers.map { ["--workers", "\($0)"] } ?? []))
+        var options = try ProxyOptions.parse(arguments)
         options.debug = debug
         let settings: Settings
         do {
@@ -43,7 +64,8 @@ struct DemoCommand: ParsableCommand {
             Diagnostics.fail("\(error)", code: 2)
         }
         print("try: cqlsh \(settings.proxy.bind.host) \(settings.proxy.bind.port)")
-        withExtendedLifetime(cluster) {
+        fflush(nil)
+        withExtendedLifetime(keepAlive) {
             Runner(settings: settings).runUntilSignalled()
         }
     }

@@ -33,7 +33,15 @@ struct Runner {
         } catch {
             Diagnostics.fail("cannot start event loops: \(error)", code: 1)
         }
-        let upstream = UpstreamCluster(config: settings.upstream, group: group)
+        var upstreamConfig = settings.upstream
+        if let astra = settings.astra {
+            do {
+                upstreamConfig = try AstraSetup.configure(astra, upstream: upstreamConfig, log: log)
+            } catch {
+                Diagnostics.fail("astra: \(error)", code: 1)
+            }
+        }
+        let upstream = UpstreamCluster(config: upstreamConfig, group: group)
         let server = ProxyServer(config: settings.proxy, upstream: upstream)
         let drain = DrainState()
         let address: String
@@ -46,7 +54,8 @@ struct Runner {
         let health = settings.healthCheck
             ? startHealthServer(upstream: upstream, drain: drain, registry: registry, loop: group.loops[0], log: log)
             : nil
-        log.info("proxy listening on \(address); connecting to \(settings.upstream.contactPoints.map(\.description).joined(separator: ","))")
+        let target = settings.astra != nil ? "Astra" : settings.upstream.contactPoints.map(\.description).joined(separator: ",")
+        log.info("proxy listening on \(address); connecting to \(target)")
         upstream.start()
         watchStartup(upstream, log: log)
 
