@@ -64,6 +64,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "CQLProtocolTests", dependencies: ["CQLProtocol"]),
+        .testTarget(name: "UpstreamTests", dependencies: ["Upstream", "CQLProtocol"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "EventLoop", "Posix", "CQLMock"]),
         .testTarget(name: "CompressionTests", dependencies: ["Compression"]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "Transport", "Posix"]),
