@@ -1,17 +1,16 @@
 import ArgumentParser
 
 /// `cql-proxy [options]` runs the proxy (as the Go image does); `cql-proxy demo` runs it in front of a
-/// built-in in-memory cluster, for trying it with no cluster or account at hand.
+/// built-in Astra emulator; `cql-proxy health` asks a running proxy's readiness.
 struct CQLProxyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cql-proxy",
-        abstract: "A CQL proxy: legacy drivers speak to localhost, the proxy speaks to the cluster.",
-        subcommands: [RunCommand.self, DemoCommand.self, HealthCommand.self],
-        defaultSubcommand: RunCommand.self)
-}
-
-struct RunCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "run", abstract: "Run the proxy (the default).")
+        abstract: "A CQL proxy: legacy drivers speak to localhost, the proxy speaks to Astra or Cassandra.",
+        discussion: """
+            Every option may also come from its environment variable or from the YAML file's key named like \
+            the long flag. Precedence: flag > environment > YAML > default. Durations are Go-style (10s, 1m30s).
+            """,
+        subcommands: [DemoCommand.self, HealthCommand.self])
 
     @OptionGroup var options: ProxyOptions
 

@@ -17,31 +17,27 @@ struct DemoCommand: ParsableCommand {
     @Option(name: .long, help: "Nodes in the in-memory cluster.")
     var nodes = 3
 
-    @Option(name: [.customShort("a"), .long], help: "CQL listen address of the proxy.")
-    var bind = "127.0.0.1:9042"
-
-    @Option(name: .long, help: "Health HTTP address (/liveness, /readiness, /metrics).")
-    var httpBind = "127.0.0.1:8000"
-
-    @Option(name: .long, help: "Event-loop threads (default: number of cores).")
-    var workers: Int?
-
     @Flag(name: .long, help: "Front the in-memory nodes by contact points, without the Astra emulator.")
     var plain = false
 
-    @Flag(name: .long, help: "Debug logging.")
-    var debug = false
+    /// Every proxy option works here too (e.g. --bind, --http-bind, --workers, --debug); the upstream ones are
+    /// filled in by the demo.
+    @OptionGroup var proxy: ProxyOptions
 
     func run() throws {
         guard (1...16).contains(nodes) else { Diagnostics.fail("--nodes must be 1 to 16", code: 2) }
-        var arguments = ["--bind", bind, "--health-check", "--http-bind", httpBind] + (workers.map { ["--workers", "\($0)"] } ?? [])
+        var options = proxy
+        options.bind = options.bind ?? "127.0.0.1:9042"
+        options.httpBind = options.httpBind ?? "127.0.0.1:8000"
+        options.healthCheck = options.healthCheck ?? true
         var keepAlive: [AnyObject] = []
         do {
             if plain {
                 let cluster = try MockCluster(nodes: nodes, clusterName: "Demo Cluster")
                 keepAlive.append(cluster)
                 print("in-memory cluster: \(nodes) node(s) at 127.0.0.1-\(nodes), port \(cluster.port)")
-                arguments += ["--contact-points", "\(cluster.contactPoint.host):\(cluster.port)", "--port", "\(cluster.port)"]
+                options.contactPoints = "\(cluster.contactPoint.host):\(cluster.port)"
+                options.port = "\(cluster.port)"
             } else {
                 let emulator = try AstraEmulator(nodes: nodes)
                 keepAlive.append(emulator)
@@ -50,13 +46,12 @@ struct DemoCommand: ParsableCommand {
                 try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: bundle.path)
                 print("Astra emulator: database \(emulator.databaseID), \(nodes) node(s) behind its SNI front")
                 print("secure-connect bundle: \(bundle.path)")
-                arguments += ["--astra-bundle", bundle.path, "--astra-token", emulator.token]
+                options.astraBundle = bundle.path
+                options.astraToken = emulator.token
             }
         } catch {
             Diagnostics.fail("cannot start the demo cluster: \(error)", code: 1)
         }
-        var options = try ProxyOptions.parse(arguments)
-        options.debug = debug
         let settings: Settings
         do {
             settings = try Settings(options: options, environment: Environment(values: [:]))
