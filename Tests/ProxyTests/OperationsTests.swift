@@ -212,3 +212,20 @@ import Testing
         return true
     }
 }
+
+/// The documented config.yaml is a real configuration: with its examples uncommented, every key loads.
+@Suite struct ConfigFileDocumentationTests {
+    @Test func everyDocumentedKeyIsAcceptedByTheBinary() async throws {
+        let text = try String(contentsOf: packageRoot.appendingPathComponent("config.yaml"), encoding: .utf8)
+        let keys = text.split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix("# "), let colon = line.firstIndex(of: ":") else { return nil }
+            let key = line.dropFirst(2)[..<colon].trimmingCharacters(in: .whitespaces)
+            return key.allSatisfy({ $0.isLetter || $0 == "-" }) && !key.isEmpty ? key : nil
+        }
+        #expect(keys.count >= 40, "found only \(keys.count) keys")
+        let help = try await runProcess(builtProduct("cql-proxy"), ["--help"], timeout: .seconds(30)).stdout
+        for key in Set(keys) where !["peers", "rpc-address", "data-center", "tokens"].contains(key) || help.contains("--\(key)") {
+            #expect(help.contains("--\(key)"), "config.yaml documents \(key), which is no option")
+        }
+    }
+}
