@@ -63,7 +63,7 @@ final class TLSFront: ConnectionDelegate, @unchecked Sendable {
         let front = try TLSFront(loop: group.loops[0], context: serverContext,
                                  backend: SocketAddress(ip: cluster.node(0).address, port: cluster.port)!)
 
-        func proxy(trusting caPEM: String) async throws -> (UpstreamCluster, Bool) {
+        func proxy(trusting caPEM: String, ready: Bool) async throws -> (UpstreamCluster, Bool) {
             let tls = UpstreamTLS(context: try TLSContext(configuration: .client(trustRoots: .certificates(.pem(caPEM)),
                                                                                   expectedHostName: "cassandra.test")),
                                   expectedHostName: "cassandra.test")
@@ -71,10 +71,10 @@ final class TLSFront: ConnectionDelegate, @unchecked Sendable {
                                         connectTimeout: .seconds(3), tls: tls)
             let upstream = UpstreamCluster(config: config, group: group)
             upstream.start()
-            return (upstream, await upstream.waitUntilReady(timeout: .seconds(5)))
+            return (upstream, await upstream.waitUntilReady(timeout: ready ? .seconds(30) : .seconds(5)))
         }
 
-        let (good, ready) = try await proxy(trusting: ca.certificatePEM)
+        let (good, ready) = try await proxy(trusting: ca.certificatePEM, ready: true)
         #expect(ready, "\(good.lastError ?? "")")
         let server = ProxyServer(config: ProxyConfig(bind: HostPort(host: "127.0.0.1", port: 0)), upstream: good)
         let port = try server.start().port
@@ -88,7 +88,7 @@ final class TLSFront: ConnectionDelegate, @unchecked Sendable {
         good.stop()
 
         let stranger = try CertificateAuthority(commonName: "someone else")
-        let (bad, badReady) = try await proxy(trusting: stranger.certificatePEM)
+        let (bad, badReady) = try await proxy(trusting: stranger.certificatePEM, ready: false)
         #expect(!badReady)
         #expect(bad.lastError?.contains("certificate verify failed") == true, "\(bad.lastError ?? "nil")")
         bad.stop()

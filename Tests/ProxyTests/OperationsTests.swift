@@ -75,8 +75,11 @@ import Testing
 
         try cluster.start(node: 0)
         try await eventually("ready again", timeout: .seconds(30)) { (try? proxy.get("/readiness").status) == 200 }
-        let healthy = try await runProcess(builtProduct("cql-proxy"), ["health", "--http-bind", "127.0.0.1:\(proxy.httpPort!)"], timeout: .seconds(30))
-        #expect(healthy.exitCode == 0)
+        try await eventually("cql-proxy health reports ready", timeout: .seconds(30)) {
+            let healthy = try? await runProcess(builtProduct("cql-proxy"), ["health", "--http-bind", "127.0.0.1:\(proxy.httpPort!)"],
+                                                timeout: .seconds(30))
+            return healthy?.exitCode == 0
+        }
 
         // The same endpoints over HTTP/2 (h2c, prior knowledge) on the same port.
         let h2 = try await runProcess("/usr/bin/curl", ["-s", "--http2-prior-knowledge", "-o", "/dev/null", "-w", "%{http_version} %{http_code}",
