@@ -9,14 +9,14 @@ struct HealthCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "health", abstract: "Exit 0 when the local proxy's /readiness answers 200, else 1.")
 
-    @Option(name: .long, help: "The proxy's health address (env: HTTP_BIND; default :8000).")
-    var httpBind: String?
+    /// The proxy's own options, for --http-bind (and --config), so the same command line works here.
+    @OptionGroup var proxy: ProxyOptions
 
     @Option(name: .long, help: "Path to ask (default /readiness; /liveness for a liveness check).")
     var path = "/readiness"
 
     func run() throws {
-        let text = httpBind ?? Environment.current["HTTP_BIND"] ?? ":8000"
+        let text = proxy.httpBind ?? Environment.current["HTTP_BIND"] ?? ":8000"
         guard var target = HostPort(parsing: text, defaultPort: 8000) else { Diagnostics.fail("invalid --http-bind: \(text)", code: 2) }
         if target.host == "0.0.0.0" || target.host.isEmpty { target.host = "127.0.0.1" }
         if target.host == "::" { target.host = "::1" }
