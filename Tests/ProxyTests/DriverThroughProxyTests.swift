@@ -5,12 +5,13 @@ import Testing
 
 /// Real clients (the DataStax Python driver, cqlsh) through the proxy to a 3-node in-memory cluster.
 @Suite(.serialized) struct DriverThroughProxyTests {
-    @Test func pythonDriverAtDefaultSettingsNegotiatesV4AndRunsTheScenario() async throws {
-        let h = try await ProxyHarness(nodes: 3)
+    @Test(arguments: UpstreamKind.allCases)
+    func pythonDriverAtDefaultSettingsNegotiatesV4AndRunsTheScenario(kind: UpstreamKind) async throws {
+        let h = try await ProxyHarness(nodes: 3, kind: kind)
         defer { h.stop() }
         let before = (0..<3).map { h.cluster.requestCount(node: $0) }
         let run = try await runPython(script: "Tests/e2e/scenario.py",
-                                      arguments: ["--host", "127.0.0.1", "--port", "\(h.port)", "--keyspace", "proxy_v4"],
+                                      arguments: ["--host", "127.0.0.1", "--port", "\(h.port)", "--keyspace", "proxy_v4_\(kind)"],
                                       timeout: .seconds(120))
         #expect(run.exitCode == 0, "scenario failed:\n\(run.stdout)\n\(run.stderr)")
         #expect(run.stdout.contains("OK"))
@@ -19,7 +20,7 @@ import Testing
         #expect(served.count > 1, "requests per node: \((0..<3).map { h.cluster.requestCount(node: $0) - before[$0] })")
 
         let cqlsh = try await runPython(script: "Tests/e2e/cqlsh_checks.py",
-                                        arguments: ["--host", "127.0.0.1", "--port", "\(h.port)", "--keyspace", "proxy_v4"],
+                                        arguments: ["--host", "127.0.0.1", "--port", "\(h.port)", "--keyspace", "proxy_v4_\(kind)"],
                                         timeout: .seconds(120))
         #expect(cqlsh.exitCode == 0, "cqlsh checks failed:\n\(cqlsh.stdout)\n\(cqlsh.stderr)")
     }
@@ -38,8 +39,9 @@ import Testing
 
 /// Compression per client connection, and clients of several versions and codecs at once.
 @Suite(.serialized) struct CompressionAndVersionsTests {
-    @Test func lz4SnappyPlainV3AndV4ClientsAtOnce() async throws {
-        let h = try await ProxyHarness(nodes: 2)
+    @Test(arguments: UpstreamKind.allCases)
+    func lz4SnappyPlainV3AndV4ClientsAtOnce(kind: UpstreamKind) async throws {
+        let h = try await ProxyHarness(nodes: 2, kind: kind)
         defer { h.stop() }
         let variants: [[String]] = [
             ["--compression", "lz4", "--keyspace", "cz_lz4"],

@@ -4,8 +4,15 @@ import Testing
 
 /// Upstream errors and failures handled per the retry policy, with the in-memory cluster's fault hooks.
 @Suite(.serialized) struct FailureHandlingTests {
-    static let harness = Task { () throws -> ProxyHarness in
-        let h = try await ProxyHarness(nodes: 3, workers: 1)
+    static let plain = Task { try await setUp(.plain) }
+    static let astra = Task { try await setUp(.astra) }
+
+    static func harness(_ kind: UpstreamKind) async throws -> ProxyHarness {
+        try await (kind == .plain ? plain : astra).value
+    }
+
+    static func setUp(_ kind: UpstreamKind) async throws -> ProxyHarness {
+        let h = try await ProxyHarness(nodes: 3, workers: 1, kind: kind)
         let client = try RawCQLClient(port: h.port)
         try client.startup()
         for statement in [
@@ -22,13 +29,13 @@ import Testing
         try client.query(query)
     }
 
-    @Test(arguments: [
+    @Test(arguments: UpstreamKind.allCases, [
         InjectedError.overloaded("busy"), .unavailable(consistency: .one, required: 1, alive: 0),
         .isBootstrapping("starting"), .serverError("boom"),
         .readTimeout(consistency: .one, received: 1, blockFor: 1, dataPresent: false),
     ])
-    func anIdempotentReadSurvivesOneRetryableError(error injected: InjectedError) async throws {
-        let h = try await Self.harness.value
+    func anIdempotentReadSurvivesOneRetryableError(kind: UpstreamKind, error injected: InjectedError) async throws {
+        let h = try await Self.harness(kind)
         let code = injected.code
         let marker = "retry_\(code)"
         let fault = h.cluster.faults.inject(.error(injected), when: .queryContains(marker), times: .once)
@@ -42,8 +49,9 @@ import Testing
     }
 
     /// Not enough replicas answered: a retry would time out again, so the client is told at once.
-    @Test func aReadTimeoutWithoutEnoughReplicasIsNotRetried() async throws {
-        let h = try await Self.harness.value
+    @Test(arguments: UpstreamKind.allCases)
+    func aReadTimeoutWithoutEnoughReplicasIsNotRetried(kind: UpstreamKind) async throws {
+        let h = try await Self.harness(kind)
         let fault = h.cluster.faults.inject(.error(.readTimeout(consistency: .one, received: 0, blockFor: 1, dataPresent: false)),
                                             when: .queryContains("short_read"), times: .once)
         defer { h.cluster.faults.remove(fault) }
@@ -55,8 +63,9 @@ import Testing
         #expect(error.code == .readTimeout)
     }
 
-    @Test func aNonIdempotentWriteSeesTheOverloadedError() async throws {
-        let h = try await Self.harness.value
+    @Test(arguments: UpstreamKind.allCases)
+    func aNonIdempotentWriteSeesTheOverloadedError(kind: UpstreamKind) async throws {
+        let h = try await Self.harness(kind)
         let fault = h.cluster.faults.inject(.error(.code(0x1001)), when: .queryContains("IF NOT EXISTS"), times: .once)
         defer { h.cluster.faults.remove(fault) }
         let client = try RawCQLClient(port: h.port)
@@ -67,8 +76,9 @@ import Testing
         #expect(error.code == .overloaded)
     }
 
-    @Test func aNonIdempotentWriteOnACutConnectionGetsAClearErrorNotAHang() async throws {
-        let h = try await Self.harness.value
+    @Test(arguments: UpstreamKind.allCases)
+    func aNonIdempotentWriteOnACutConnectionGetsAClearErrorNotAHang(kind: UpstreamKind) async throws {
+        let h = try await Self.harness(kind)
         let fault = h.cluster.faults.inject(.closeConnection, when: .queryContains("IF NOT EXISTS"), times: .once)
         defer { h.cluster.faults.remove(fault) }
         let client = try RawCQLClient(port: h.port, timeoutSeconds: 10)
@@ -80,8 +90,9 @@ import Testing
         #expect(error.message.contains("not idempotent"))
     }
 
-    @Test func anIdempotentReadOnACutConnectionIsRetriedElsewhere() async throws {
-        let h = try await Self.harness.value
+    @Test(arguments: UpstreamKind.allCases)
+    func anIdempotentReadOnACutConnectionIsRetriedElsewhere(kind: UpstreamKind) async throws {
+        let h = try await Self.harness(kind)
         let fault = h.cluster.faults.inject(.closeMidFrame, when: .queryContains("cut_read"), times: .once)
         defer { h.cluster.faults.remove(fault) }
         let client = try RawCQLClient(port: h.port, timeoutSeconds: 10)
@@ -92,8 +103,9 @@ import Testing
         #expect(rows.rows.count == 1)
     }
 
-    @Test func preparedStatementsForgottenEverywhereAreRepreparedInvisibly() async throws {
-        let h = try await Self.harness.value
+    @Test(arguments: UpstreamKind.allCases)
+    func preparedStatementsForgottenEverywhereAreRepreparedInvisibly(kind: UpstreamKind) async throws {
+        let h = try await Self.harness(kind)
         let client = try RawCQLClient(port: h.port)
         try client.startup()
         guard case .result(.prepared(let prepared)) = try client.roundTrip(.prepare(PrepareRequest(query: "SELECT v FROM ft.kv WHERE k = ?"))) else {

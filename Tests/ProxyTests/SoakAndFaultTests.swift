@@ -6,8 +6,9 @@ import Testing
 
 /// Failures the proxy must absorb: all nodes down, one slow node, and a short soak with node kills.
 @Suite(.serialized) struct SoakAndFaultTests {
-    @Test func allNodesDownGivesFastClearErrorsAndRecovers() async throws {
-        let h = try await ProxyHarness(nodes: 2, workers: 1)
+    @Test(arguments: UpstreamKind.allCases)
+    func allNodesDownGivesFastClearErrorsAndRecovers(kind: UpstreamKind) async throws {
+        let h = try await ProxyHarness(nodes: 2, workers: 1, kind: kind)
         defer { h.stop() }
         let client = try RawCQLClient(port: h.port, timeoutSeconds: 10)
         try client.startup()
@@ -52,10 +53,11 @@ import Testing
         for _ in 0..<3 { _ = try #require(client.readFrame()) }
     }
 
-    @Test func shortSoakWithNodeKillsLosesNothingAcknowledged() async throws {
-        let h = try await ProxyHarness(nodes: 3, workers: 2)
+    @Test(arguments: UpstreamKind.allCases)
+    func shortSoakWithNodeKillsLosesNothingAcknowledged(kind: UpstreamKind) async throws {
+        let h = try await ProxyHarness(nodes: 3, workers: 2, kind: kind)
         defer { h.stop() }
-        let duration = Int(ProcessInfo.processInfo.environment["SOAK_SECONDS"] ?? "") ?? 45
+        let duration = Int(ProcessInfo.processInfo.environment["SOAK_SECONDS"] ?? "") ?? 30
         let load = try BackgroundProcess(pythonExecutable, [packageRoot.appendingPathComponent("Tests/e2e/soak.py").path,
                                                             "--host", "127.0.0.1", "--port", "\(h.port)", "--duration", "\(duration)"],
                                          captureStandardError: true)

@@ -8,8 +8,9 @@ import Transport
 
 /// Drivers through the proxy while the cluster changes: schema events, a node going away and coming back.
 @Suite(.serialized) struct TopologyTests {
-    @Test func schemaChangesReachAnotherDriverThroughEventsAndAgreementIsReached() async throws {
-        let h = try await ProxyHarness(nodes: 3)
+    @Test(arguments: UpstreamKind.allCases)
+    func schemaChangesReachAnotherDriverThroughEventsAndAgreementIsReached(kind: UpstreamKind) async throws {
+        let h = try await ProxyHarness(nodes: 3, kind: kind)
         defer { h.stop() }
         let run = try await runPython(script: "Tests/e2e/schema_events.py",
                                       arguments: ["--host", "127.0.0.1", "--port", "\(h.port)"], timeout: .seconds(120))
@@ -17,8 +18,9 @@ import Transport
         #expect(run.stdout.contains("OK"))
     }
 
-    @Test func aNodeStoppedDuringPreparedReadsCostsNoClientErrorAndServesAgainOnceBack() async throws {
-        let h = try await ProxyHarness(nodes: 3)
+    @Test(arguments: UpstreamKind.allCases)
+    func aNodeStoppedDuringPreparedReadsCostsNoClientErrorAndServesAgainOnceBack(kind: UpstreamKind) async throws {
+        let h = try await ProxyHarness(nodes: 3, kind: kind)
         defer { h.stop() }
         let load = try BackgroundProcess(pythonExecutable, [packageRoot.appendingPathComponent("Tests/e2e/prepared_load.py").path,
                                                             "--host", "127.0.0.1", "--port", "\(h.port)", "--duration", "8"],
