@@ -69,11 +69,14 @@ public final class ControlConnection {
             }
             let list = candidates
             let why = failure
-            bound.loop.execute { bound.value.tryCandidates(list[...], lastFailure: why) }
+            bound.loop.execute { bound.value.tryCandidates(list[...], lastFailure: why, resolveFailure: why) }
         }
     }
 
-    private func tryCandidates(_ candidates: ArraySlice<Endpoint>, lastFailure: UpstreamError?) {
+    /// Tries each endpoint in turn. A failure to resolve (e.g. Astra's metadata service being down) is the
+    /// error reported when every endpoint also fails: it is the cause worth telling an operator.
+    private func tryCandidates(_ candidates: ArraySlice<Endpoint>, lastFailure: UpstreamError?,
+                               resolveFailure: UpstreamError? = nil) {
         guard !stopped else { return }
         guard let endpoint = candidates.first else {
             if lastError == nil || lastFailure != nil { lastError = lastFailure ?? .noConnectionAvailable }
@@ -89,11 +92,11 @@ public final class ControlConnection {
                 self.adopt(connection)
             case .failure(.unsupportedProtocolVersion(let refused, _)) where refused > ProtocolVersion.v3.rawValue:
                 self.version = ProtocolVersion(rawValue: refused - 1)
-                self.tryCandidates(candidates, lastFailure: nil)
+                self.tryCandidates(candidates, lastFailure: nil, resolveFailure: resolveFailure)
             case .failure(let error):
                 if case .authenticationFailed = error { self.lastError = error }
                 if case .authenticationRequired = error { self.lastError = error }
-                self.tryCandidates(candidates.dropFirst(), lastFailure: error)
+                self.tryCandidates(candidates.dropFirst(), lastFailure: resolveFailure ?? error, resolveFailure: resolveFailure)
             }
         }
     }

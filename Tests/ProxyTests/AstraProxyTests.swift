@@ -2,6 +2,10 @@ import CQLMock
 import Foundation
 import TestSupport
 import ZIPFoundation
+import Astra
+import EventLoop
+import Transport
+import Upstream
 import Testing
 
 /// The proxy in front of the Astra emulator, through the real binary: a bundle, a token + database id,
@@ -126,5 +130,57 @@ import Testing
             }
         }
         return out
+    }
+}
+
+/// Astra failures while running, in-process: the metadata service going away, and a TLS front that refuses.
+@Suite(.serialized) struct AstraFaultTests {
+    @Test func metadataServiceDownLaterThenBackRecovers() async throws {
+        let h = try await ProxyHarness(nodes: 2, workers: 1, kind: .astra)
+        defer { h.stop() }
+        let emulator = try #require(h.emulator)
+        let client = try RawCQLClient(port: h.port, timeoutSeconds: 10)
+        try client.startup()
+        emulator.setMetadataAvailable(false)
+        h.cluster.stop(node: 0)
+        h.cluster.stop(node: 1)
+        // With every node gone the proxy asks the metadata service again, which is down too.
+        try await eventually("the metadata failure is reported", timeout: .seconds(30)) {
+            h.upstream.lastError?.contains("metadata") == true
+        }
+        guard case .error(let error) = try client.query("SELECT keyspace_name FROM system_schema.keyspaces") else {
+            Issue.record("expected an error while Astra is unreachable"); return
+        }
+        #expect(error.code == .overloaded)
+        emulator.setMetadataAvailable(true)
+        try h.cluster.start(node: 0)
+        try h.cluster.start(node: 1)
+        try await eventually("recovered", timeout: .seconds(40)) {
+            if case .result(.rows)? = try? client.query("SELECT keyspace_name FROM system_schema.keyspaces") { return true }
+            return false
+        }
+    }
+
+    @Test func aFrontRefusingTheHandshakeIsAClearErrorNotAHang() async throws {
+        let emulator = try AstraEmulator(nodes: 1)
+        defer { emulator.stop() }
+        let bundle = try SecureConnectBundle(zipData: emulator.bundleData())
+        let metadata = try MetadataClient.fetch(bundle: bundle, timeout: .seconds(10))
+        // The bundle's CA, but no client certificate: the SNI front refuses the handshake.
+        var tls = bundle.tlsConfiguration(expectedHostName: bundle.host)
+        tls.certificateChain = nil
+        tls.privateKey = nil
+        let config = UpstreamConfig(contactPoints: [], port: metadata.sniProxy.port,
+                                    credentials: Credentials(username: "token", password: emulator.token),
+                                    connectTimeout: .seconds(3),
+                                    resolver: AstraResolver(bundle: bundle, timeout: .seconds(5), metadata: metadata),
+                                    tls: UpstreamTLS(context: try TLSContext(configuration: tls), expectedHostName: bundle.host))
+        let group = try EventLoopGroup(count: 1)
+        defer { group.shutdown() }
+        let upstream = UpstreamCluster(config: config, group: group)
+        upstream.start()
+        defer { upstream.stop() }
+        #expect(await upstream.waitUntilReady(timeout: .seconds(4)) == false)
+        try await eventually("the refusal is reported", timeout: .seconds(15)) { upstream.lastError?.contains("TLS") == true }
     }
 }
