@@ -9,7 +9,7 @@
 FROM swift:6.3-bookworm AS build
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        libssl-dev libnghttp2-dev liblz4-dev libsnappy-dev \
+        libssl-dev libnghttp2-dev liblz4-dev libsnappy-dev zlib1g-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -25,7 +25,7 @@ RUN --mount=type=cache,target=/src/.build \
 FROM debian:bookworm-slim
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        libssl3 libnghttp2-14 liblz4-1 libsnappy1v5 libstdc++6 libgcc-s1 ca-certificates \
+        libssl3 libnghttp2-14 liblz4-1 libsnappy1v5 zlib1g libstdc++6 libgcc-s1 ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 cqlproxy \
     && useradd --system --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin cqlproxy
