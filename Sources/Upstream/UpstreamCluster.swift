@@ -12,7 +12,13 @@ public final class UpstreamCluster: @unchecked Sendable {
     private let config: UpstreamConfig
     private let control: ControlConnection
     /// Per loop index, per version; each dictionary is touched only on its loop.
-    private var pools: [[UInt8: ConnectionPool]]
+    /// One box per loop, fixed at init: a loop mutates only its own box, never the shared array (mutating
+    /// `[[...]]` in place from several loops was a data race, found by ThreadSanitizer).
+    private let pools: [LoopPools]
+
+    private final class LoopPools {
+        var byVersion: [UInt8: ConnectionPool] = [:]
+    }
     private let snapshot = Mutex<Snapshot>(Snapshot())
 
     public struct Snapshot: Sendable {
@@ -34,7 +40,7 @@ public final class UpstreamCluster: @unchecked Sendable {
         self.group = group
         control = ControlConnection(config: config, loop: group.loops[0])
         preparedCache = PreparedStatementCache(capacity: config.preparedCacheSize)
-        pools = Array(repeating: [:], count: group.loops.count)
+        pools = group.loops.map { _ in LoopPools() }
     }
 
     public var state: Snapshot { snapshot.withLock { $0 } }
@@ -63,14 +69,14 @@ public final class UpstreamCluster: @unchecked Sendable {
         control.loop.execute { control.value.stop() }
         for loop in group.loops {
             let bound = LoopBound(self, loop: loop)
-            loop.execute { for pool in bound.value.pools[loop.index].values { pool.shutdown() } }
+            loop.execute { for pool in bound.value.pools[loop.index].byVersion.values { pool.shutdown() } }
         }
     }
 
     /// This loop's pool for `version`, if the cluster speaks it. Call on `loop`.
     public func pool(on loop: EventLoop, version: ProtocolVersion) -> ConnectionPool? {
         loop.assertInLoop()
-        return pools[loop.index][version.rawValue]
+        return pools[loop.index].byVersion[version.rawValue]
     }
 
     /// The last control-connection error, for a clear message when startup cannot reach the cluster.
@@ -89,10 +95,10 @@ public final class UpstreamCluster: @unchecked Sendable {
             loop.execute {
                 let cluster = bound.value
                 for version in versions {
-                    let pool = cluster.pools[loop.index][version.rawValue]
+                    let pool = cluster.pools[loop.index].byVersion[version.rawValue]
                         ?? ConnectionPool(loop: loop, version: version, config: cluster.config,
                                           preparedCache: cluster.preparedCache)
-                    cluster.pools[loop.index][version.rawValue] = pool
+                    cluster.pools[loop.index].byVersion[version.rawValue] = pool
                     pool.update(hosts: hosts)
                 }
             }
@@ -115,7 +121,7 @@ public final class UpstreamCluster: @unchecked Sendable {
             let bound = LoopBound(self, loop: loop)
             let ready = await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
                 loop.execute {
-                    let pools = bound.value.pools[loop.index]
+                    let pools = bound.value.pools[loop.index].byVersion
                     c.resume(returning: !pools.isEmpty && pools.values.allSatisfy { $0.readyConnectionCount > 0 })
                 }
             }
@@ -132,7 +138,7 @@ public final class UpstreamCluster: @unchecked Sendable {
             let counts = await withCheckedContinuation { (c: CheckedContinuation<[UUID: Int], Never>) in
                 loop.execute {
                     var sum: [UUID: Int] = [:]
-                    for pool in bound.value.pools[loop.index].values {
+                    for pool in bound.value.pools[loop.index].byVersion.values {
                         sum.merge(pool.connectionsByHost, uniquingKeysWith: +)
                     }
                     c.resume(returning: sum)

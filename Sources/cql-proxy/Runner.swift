@@ -107,7 +107,8 @@ struct Runner {
     /// Logs upstream trouble once per distinct error until the first success. A refused login is final:
     /// retrying a wrong password only locks accounts, so the process exits with that one line.
     private func watchStartup(_ upstream: UpstreamCluster, log: Logger) {
-        let timer = DispatchSource.makeTimerSource(queue: .global())
+        // A serial queue of its own: the handler's state is touched by one run at a time.
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "cql-proxy.startup-watch"))
         let last = LastError()
         timer.schedule(deadline: .now() + .milliseconds(200), repeating: .milliseconds(200))
         timer.setEventHandler {
