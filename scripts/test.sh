@@ -20,5 +20,7 @@ python3 -m pip install --quiet --disable-pip-version-check -r Tests/e2e/requirem
 scripts/build-release.sh dist
 swift build --build-tests
 CQL_PROXY_BIN="$PWD/dist/cql-proxy" python3 -m pytest -q -p no:cacheprovider Tests/e2e/test_examples.py
+# A bounded coverage-guided fuzz run (libFuzzer, about 60 s over the four targets) before the suite.
+scripts/fuzz.sh
 # A crash could leave children holding the output open; a bound turns a hang into a clear failure.
 CQL_PROXY_BINARY="$PWD/dist/cql-proxy" timeout --kill-after=60 2700 swift test
