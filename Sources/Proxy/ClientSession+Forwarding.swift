@@ -5,6 +5,8 @@ import Upstream
 /// Requests that go upstream: the frame leaves as it came, but for its stream id.
 extension ClientSession {
     static let useTag: UInt32 = 1
+    /// Where clients without a keyspace prepare (it always exists).
+    static let neutralKeyspace = "system"
 
     func route(_ opcode: Opcode, _ header: FrameHeader, _ frame: UnsafeMutableRawBufferPointer) {
         let dependent: KeyspaceOrdering = keyspace.map { .dependent($0) } ?? .independent
@@ -22,7 +24,13 @@ extension ClientSession {
             case nil:
                 forward(header, frame, ordering: dependent)
             }
-        case .prepare, .batch:
+        case .prepare:
+            // Nodes derive a prepared id from the query and the session's keyspace. Connections are shared,
+            // so a client without a keyspace prepares under a fixed one ("system"), never under whatever
+            // another client left the connection in: the same statement then has the same id on every node
+            // and connection, and re-preparing it anywhere reproduces it.
+            forward(header, frame, ordering: .dependent(keyspace ?? Self.neutralKeyspace))
+        case .batch:
             forward(header, frame, ordering: dependent)
         case .execute where !usePreparedIDs.isEmpty:
             // EXECUTE of a prepared USE changes the connection's keyspace: it runs as a barrier, like USE.
@@ -65,7 +73,7 @@ extension ClientSession {
         for _ in 0..<3 {
             guard let upstream = chosen ?? pool.pick(for: request.ordering, avoiding: avoiding?.host.hostID) else { break }
             let message = ClientRequest(handler: self, clientStream: request.header.stream, opcode: request.header.opcode,
-                                        ordering: effectiveOrdering(request, on: upstream), tag: request.tag)
+                                        ordering: request.ordering, tag: request.tag)
             let sent = request.frame.withUnsafeMutableBytes { upstream.send($0, request: message) }
             if sent {
                 if upstream.isWriteBackedUp { waitForUpstream(upstream) }
@@ -74,15 +82,6 @@ extension ClientSession {
             if chosen != nil { break }
         }
         finish(request, .overloaded("No upstream connection available"))
-    }
-
-    /// Nodes derive a prepared id from the query and the connection's keyspace, so a PREPARE from a client
-    /// without one runs pinned to whatever keyspace the shared connection is in, and is remembered under it:
-    /// re-preparing elsewhere must then reproduce the same id.
-    private func effectiveOrdering(_ request: InFlightRequest, on upstream: UpstreamConnection) -> KeyspaceOrdering {
-        guard request.header.knownOpcode == .prepare, request.ordering == .independent else { return request.ordering }
-        request.preparedUnder = upstream.keyspace
-        return upstream.keyspace.map { .dependent($0) } ?? .independent
     }
 
     /// Answers the client with an error of the proxy's own and forgets the request.
@@ -192,7 +191,7 @@ extension ClientSession: UpstreamResponseHandler {
             guard let id = try? reader.readShortBytes(), let query = request.prepareQuery else { return }
             if case .use? = InterceptedStatement.classify(query) { usePreparedIDs.insert(id) }
             let statement = PreparedStatementCache.Statement(
-                query: query, keyspace: request.keyspace ?? request.preparedUnder, isIdempotent: Idempotency.isIdempotent(query))
+                query: query, keyspace: request.keyspace, isIdempotent: Idempotency.isIdempotent(query))
             context.upstream.preparedCache.insert(id: id, statement)
             context.metrics.preparedCacheSize(context.upstream.preparedCache.count)
         default:

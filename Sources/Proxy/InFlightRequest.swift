@@ -15,8 +15,6 @@ final class InFlightRequest {
     /// Prepared ids already re-prepared for this request: each at most once, so a node that keeps
     /// forgetting cannot loop us.
     var reprepared: Set<[UInt8]> = []
-    /// For a PREPARE sent without a client keyspace: the keyspace the upstream connection was in.
-    var preparedUnder: String?
 
     init(frame: UnsafeMutableRawBufferPointer, header: FrameHeader, ordering: KeyspaceOrdering, tag: UInt32) {
         self.frame = Array(frame)
