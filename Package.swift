@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "TransportTests", dependencies: ["Transport", "EventLoop", "Posix", "CQLMock"]),
         .testTarget(name: "CompressionTests", dependencies: ["Compression"]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "Transport", "Posix"]),
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Posix"], path: "Tests/TestSupport"),
         .testTarget(name: "AstraTests", dependencies: [
             "Astra", "Transport", "CQLMock", "HTTP", "EventLoop", "Posix", "CNGHTTP2",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),

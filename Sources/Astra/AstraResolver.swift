@@ -1,6 +1,5 @@
 import Foundation
 import Posix
-import Synchronization
 import Upstream
 
 /// Astra as an `EndpointResolver`: contact points come from the metadata service (fetched again whenever
@@ -9,7 +8,7 @@ import Upstream
 public final class AstraResolver: EndpointResolver {
     public let bundle: SecureConnectBundle
     public let timeout: Duration
-    private let region = Mutex<String?>(nil)
+    private let region = Locked<String?>(nil)
 
     public init(bundle: SecureConnectBundle, timeout: Duration, metadata: AstraMetadata? = nil) {
         self.bundle = bundle

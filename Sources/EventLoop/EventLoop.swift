@@ -1,7 +1,6 @@
 import CShims
 import Glibc
 import Posix
-import Synchronization
 
 /// What a registered descriptor is told when epoll fires for it.
 public protocol IOHandler: AnyObject {
@@ -35,7 +34,7 @@ public final class EventLoop: @unchecked Sendable {
     private let wakeFD: CInt
     private var handlers: [UInt32: IOHandler] = [:]
     private var nextRegistrationID: UInt32 = 1
-    private let inbox = Mutex<Inbox>(Inbox())
+    private let inbox = Locked<Inbox>(Inbox())
     private var timers = TimerHeap()
     private var beforeSleep: [() -> Void] = []
     private var flushList: [Flushable] = []

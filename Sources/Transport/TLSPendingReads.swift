@@ -1,3 +1,4 @@
+import Posix
 import EventLoop
 import Synchronization
 
@@ -45,5 +46,5 @@ final class TLSPendingReads {
     /// Connections serviced from pending lists, all loops together (lets tests see the path was taken).
     static let serviced = Atomic<Int>(0)
 
-    private static let registry = Mutex<[ObjectIdentifier: WeakList]>([:])
+    private static let registry = Locked<[ObjectIdentifier: WeakList]>([:])
 }

@@ -1,4 +1,4 @@
-import Synchronization
+import Posix
 
 /// Every statement clients prepared, by prepared id, so that a node that answers UNPREPARED (restarted,
 /// new, or evicted its cache) can be given the statement again without the client noticing, and so that
@@ -22,7 +22,7 @@ public final class PreparedStatementCache: Sendable {
     }
 
     public let capacity: Int
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init(capacity: Int = 10_000) {
         self.capacity = max(1, capacity)

@@ -1,7 +1,7 @@
+import Posix
 import CQLProtocol
 import EventLoop
 import Foundation
-import Synchronization
 
 /// The upstream as the proxy sees it: a control connection on the first loop, and on every loop one
 /// connection pool per protocol version clients may speak (v3 up to what the cluster accepts).
@@ -19,7 +19,7 @@ public final class UpstreamCluster: @unchecked Sendable {
     private final class LoopPools {
         var byVersion: [UInt8: ConnectionPool] = [:]
     }
-    private let snapshot = Mutex<Snapshot>(Snapshot())
+    private let snapshot = Locked<Snapshot>(Snapshot())
 
     public struct Snapshot: Sendable {
         public var info: ClusterInfo?

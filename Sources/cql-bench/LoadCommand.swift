@@ -3,7 +3,6 @@ import Dispatch
 import EventLoop
 import Glibc
 import Posix
-import Synchronization
 
 /// `cql-bench load`: closed-loop pipelined load, one JSON line of results on stdout.
 struct LoadCommand: ParsableCommand {
@@ -84,7 +83,7 @@ struct LoadCommand: ParsableCommand {
         let upstreamAfter = upstreamPid.flatMap { ProcStat.sample(pid: $0) }
         let clientAfter = ProcStat.sample(pid: getpid())
 
-        let total = Mutex(LoadStats())
+        let total = Locked(LoadStats())
         let done = DispatchSemaphore(value: 0)
         for worker in workers {
             worker.loop.execute {

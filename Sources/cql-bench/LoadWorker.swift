@@ -1,15 +1,14 @@
 import Dispatch
 import EventLoop
 import Posix
-import Synchronization
 
 /// Counts connections that finished their handshake; the main thread waits on it.
 final class ReadyLatch: Sendable {
     private struct State { var remaining: Int; var failure: String? }
-    private let state: Mutex<State>
+    private let state: Locked<State>
     private let semaphore = DispatchSemaphore(value: 0)
 
-    init(count: Int) { state = Mutex(State(remaining: count)) }
+    init(count: Int) { state = Locked(State(remaining: count)) }
 
     func report(_ failure: String?) {
         let done = state.withLock { s in

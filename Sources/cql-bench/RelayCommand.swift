@@ -3,7 +3,6 @@ import Dispatch
 import EventLoop
 import Glibc
 import Posix
-import Synchronization
 
 /// `cql-bench relay`: the plain TCP relay baseline, on the same EventLoop/Transport as the proxy.
 struct RelayCommand: ParsableCommand {
@@ -29,7 +28,7 @@ struct RelayCommand: ParsableCommand {
         pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
 
         let group = try EventLoopGroup(count: workers)
-        let bound = Mutex<[Result<SocketAddress, IOError>]>([])
+        let bound = Locked<[Result<SocketAddress, IOError>]>([])
         let started = DispatchSemaphore(value: 0)
         var bindTo = listenAddress
         // Held here for the life of the process: the listeners refer to their workers without owning them.

@@ -163,7 +163,7 @@ struct HTTPSClientTests {
         let result = await send(HTTPClientRequest(url: "https://127.0.0.1:\(server.port)/"), timeout: .milliseconds(400))
         let elapsed = ContinuousClock.now - started
         #expect(result.error == .timeout(endpoint: "127.0.0.1:\(server.port)", phase: "waiting for the response"))
-        #expect(elapsed >= .milliseconds(400) && elapsed < .seconds(4))
+        #expect(elapsed >= .milliseconds(400) && elapsed < .seconds(30))   // bounded, not a hang; loose for loaded machines
     }
 
     @Test("a peer that accepts TCP but never speaks TLS: handshake timeout")

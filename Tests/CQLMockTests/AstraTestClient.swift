@@ -2,7 +2,6 @@ import CNGHTTP2
 import EventLoop
 import Foundation
 import Posix
-import Synchronization
 import Transport
 
 /// What one side of a test conversation does with the bytes: the first bytes to send, then what to answer
@@ -106,7 +105,7 @@ private final class ExchangeSession: ConnectionDelegate {
 final class RawDriver: ExchangeDriver, @unchecked Sendable {
     private let request: [UInt8]
     private let enough: @Sendable ([UInt8]) -> Bool
-    private let collected = Mutex<[UInt8]>([])
+    private let collected = Locked<[UInt8]>([])
 
     init(request: [UInt8], enough: @escaping @Sendable ([UInt8]) -> Bool = { _ in false }) {
         self.request = request
@@ -166,7 +165,7 @@ final class H2Driver: ExchangeDriver, @unchecked Sendable {
     private(set) var status: Int?
     private(set) var body: [UInt8] = []
     private var closed = false
-    private let result = Mutex<SimpleResponse?>(nil)
+    private let result = Locked<SimpleResponse?>(nil)
 
     init(method: String, path: String, headers: [(String, String)] = []) {
         fields = [(":method", method), (":scheme", "https"), (":authority", "127.0.0.1"), (":path", path)] + headers

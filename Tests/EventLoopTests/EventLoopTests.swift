@@ -1,5 +1,5 @@
+import Posix
 import EventLoop
-import Synchronization
 import Testing
 
 @Suite struct EventLoopTests {
@@ -17,7 +17,7 @@ import Testing
         let loop = try EventLoop()
         loop.start()
         defer { loop.stop(); loop.join() }
-        let order = Mutex<[Int]>([])
+        let order = Locked<[Int]>([])
         let done = Promise<[Int]>()
         loop.execute {
             loop.schedule(after: .milliseconds(30)) { order.withLock { $0.append(3) } }
@@ -53,7 +53,7 @@ import Testing
 }
 
 final class Counter: Sendable {
-    private let value = Mutex(0)
+    private let value = Locked(0)
     func increment() -> Int { value.withLock { $0 += 1; return $0 } }
 }
 

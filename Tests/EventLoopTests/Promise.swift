@@ -1,9 +1,9 @@
+import Posix
 import Dispatch
-import Synchronization
 
 /// A one-shot value a test can await with a deadline, fulfilled from any thread (e.g. an event loop).
 final class Promise<T: Sendable>: Sendable {
-    private let state = Mutex<(value: T?, waiter: CheckedContinuation<T?, Never>?)>((nil, nil))
+    private let state = Locked<(value: T?, waiter: CheckedContinuation<T?, Never>?)>((nil, nil))
 
     func fulfill(_ value: T) {
         let waiter = state.withLock { s -> CheckedContinuation<T?, Never>? in

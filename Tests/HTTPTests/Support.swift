@@ -7,7 +7,7 @@ import Synchronization
 
 /// A one-shot value awaited with a deadline, fulfilled from any thread (e.g. the server's loop).
 final class Promise<T: Sendable>: Sendable {
-    private let state = Mutex<(value: T?, waiter: CheckedContinuation<T?, Never>?)>((nil, nil))
+    private let state = Locked<(value: T?, waiter: CheckedContinuation<T?, Never>?)>((nil, nil))
 
     func fulfill(_ value: T) {
         let waiter = state.withLock { s -> CheckedContinuation<T?, Never>? in

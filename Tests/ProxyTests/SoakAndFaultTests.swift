@@ -19,7 +19,7 @@ import Testing
         guard case .error(let error) = try client.query("SELECT keyspace_name FROM system_schema.keyspaces") else {
             Issue.record("expected an error with every node down"); return
         }
-        #expect(ContinuousClock.now - start < .seconds(1))
+        #expect(ContinuousClock.now - start < .seconds(5), "not the 30 s request timeout: refused at once")
         #expect(error.code == .overloaded)
         #expect(error.message.contains("No upstream connection available"))
         // system.local still answers: the proxy itself is up.
@@ -49,8 +49,11 @@ import Testing
             let frame = try #require(client.readFrame())
             guard case .result(.rows) = try frame.responseMessage() else { Issue.record("error answer"); return }
         }
-        #expect(ContinuousClock.now - start < .seconds(2))
+        let healthyDone = ContinuousClock.now - start
         for _ in 0..<3 { _ = try #require(client.readFrame()) }
+        // The slow node's three answers come 3 s apart (one connection, answered in order): the healthy
+        // ones did not wait for them.
+        #expect(healthyDone < ContinuousClock.now - start - .seconds(4))
     }
 
     @Test(arguments: UpstreamKind.allCases)

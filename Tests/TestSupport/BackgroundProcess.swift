@@ -1,6 +1,6 @@
+import Posix
 import Foundation
 import Glibc
-import Synchronization
 
 /// A long-running child (e.g. the `cql-mock` executable) whose stdout is read line by line while it runs.
 /// Always `stop` it (or let it be deinitialized, which kills it).
@@ -9,7 +9,7 @@ public final class BackgroundProcess: Sendable {
         var stdout = ""
         var finished = false
     }
-    private final class Shared: Sendable { let output = Mutex(Output()) }
+    private final class Shared: Sendable { let output = Locked(Output()) }
     private let process: Process
     private let shared = Shared()
     private let wakeup = Wakeup()
@@ -100,6 +100,12 @@ public final class BackgroundProcess: Sendable {
             // Woken by output or termination; re-checked at least every 50 ms in case Foundation flips `isRunning`
             // only after calling the termination handler.
             await wakeup.waitForChange(after: seen, deadline: min(deadline, .now + .milliseconds(50)))
+        }
+        // The reader thread may still hold the last bytes the child wrote: wait for its end of file.
+        let drained = ContinuousClock.now + .seconds(5)
+        while !shared.output.withLock({ $0.finished }) && ContinuousClock.now < drained {
+            let seen = wakeup.generation
+            await wakeup.waitForChange(after: seen, deadline: min(drained, .now + .milliseconds(50)))
         }
         return process.terminationStatus
     }

@@ -1,4 +1,4 @@
-import Synchronization
+import Posix
 
 /// A generation counter with waiters, for state fed by callbacks (a child's output, its exit). The mock cluster's
 /// `ChangeSignal` is the same idea; TestSupport cannot depend on CQLMock, hence this small twin.
@@ -8,7 +8,7 @@ public final class Wakeup: ChangeNotifying {
         var nextWaiter: UInt64 = 0
         var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init() {}
 

@@ -3,12 +3,11 @@ import Dispatch
 import EventLoop
 import Glibc
 import Posix
-import Synchronization
 import Transport
 
 /// A one-shot value a test awaits with a deadline, fulfilled from any thread (e.g. an event loop).
 final class Promise<T: Sendable>: Sendable {
-    private let state = Mutex<(value: T?, waiters: [CheckedContinuation<T?, Never>])>((nil, []))
+    private let state = Locked<(value: T?, waiters: [CheckedContinuation<T?, Never>])>((nil, []))
 
     func fulfill(_ value: T) {
         let waiters = state.withLock { s -> [CheckedContinuation<T?, Never>] in
@@ -22,7 +21,7 @@ final class Promise<T: Sendable>: Sendable {
 
     /// The value, or nil when `timeout` passes first.
     func wait(timeout: Duration = .seconds(10)) async -> T? {
-        let id = Mutex<Int?>(nil)
+        let id = Locked<Int?>(nil)
         return await withCheckedContinuation { (c: CheckedContinuation<T?, Never>) in
             let ready = state.withLock { s -> T? in
                 if let v = s.value { return v }
@@ -93,7 +92,7 @@ struct ServerView: Sendable {
 final class EchoServerDelegate: ConnectionDelegate, @unchecked Sendable {
     let firstView = Promise<ServerView>()
     let firstClose = Promise<String>()   // "nil" or the error's description
-    let closeKinds = Mutex<[String]>([])
+    let closeKinds = Locked<[String]>([])
 
     func connectionDidRead(_ connection: Connection, buffer: ReadBuffer) {
         if let tls = connection as? TLSConnection {

@@ -2,7 +2,6 @@ import CQLMock
 import EventLoop
 import Glibc
 import Posix
-import Synchronization
 import Testing
 import Transport
 
@@ -109,7 +108,7 @@ import Transport
     }
 
     @Test func theServerSeesTheRequestedName() async throws {
-        let seen = Mutex<[String?]>([])
+        let seen = Locked<[String?]>([])
         let r = try await handshake(
             server: certs.serverConfiguration(serverNameHandler: { name in
                 seen.withLock { $0.append(name) }
@@ -176,6 +175,6 @@ import Transport
         let elapsed = ContinuousClock.now - started
         #expect(try #require(outcome).error == .handshakeTimeout)
         #expect(elapsed >= .milliseconds(250))
-        #expect(elapsed < .seconds(5))
+        #expect(elapsed < .seconds(30))   // bounded, not a hang; loose for loaded machines
     }
 }

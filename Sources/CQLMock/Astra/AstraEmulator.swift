@@ -3,7 +3,6 @@ import EventLoop
 import Foundation
 import HTTP
 import Posix
-import Synchronization
 import Transport
 
 /// DataStax Astra in miniature, in front of a `MockCluster`, faithful enough for the real drivers' cloud
@@ -41,7 +40,7 @@ public final class AstraEmulator: Sendable {
     private let bundles: [String: Data]
     private let directory: URL
     private let ownsCluster: Bool
-    private let stopped = Mutex(false)
+    private let stopped = Locked(false)
 
     /// Starts every service. `host` defaults to "localhost" when it resolves to 127.0.0.1 only (a real name,
     /// checked against the certificate's DNS entry), else to "127.0.0.1". The nodes' data center should be
@@ -240,8 +239,8 @@ public final class AstraEmulator: Sendable {
 
 /// A value read and written from several threads.
 final class SharedValue<T: Sendable>: Sendable {
-    private let storage: Mutex<T>
-    init(_ value: T) { storage = Mutex(value) }
+    private let storage: Locked<T>
+    init(_ value: T) { storage = Locked(value) }
     var value: T {
         get { storage.withLock { $0 } }
         set { storage.withLock { $0 = newValue } }

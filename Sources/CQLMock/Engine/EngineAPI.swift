@@ -1,6 +1,6 @@
+import Posix
 import Foundation
 import CQLProtocol
-import Synchronization
 
 /// Facts about one node, used for system.local / system.peers(_v2).
 public struct NodeInfo: Sendable, Hashable {
@@ -87,13 +87,13 @@ public struct QueryOptions: Sendable {
 }
 
 /// Schema and data of one in-memory cluster, shared by all its nodes (every node sees everything: replication
-/// is perfect). Thread-safe: the server calls it from many threads (use a lock / Mutex from Synchronization).
+/// is perfect). Thread-safe: the server calls it from many threads, behind one lock.
 public final class Engine: Sendable {
-    let state: Mutex<EngineState>
-    let counters = Mutex<[UUID: Int]>([:])
+    let state: Locked<EngineState>
+    let counters = Locked<[UUID: Int]>([:])
 
     public init(clusterName: String, releaseVersion: String = "4.0.11") {
-        state = Mutex(EngineState(clusterName: clusterName, releaseVersion: releaseVersion))
+        state = Locked(EngineState(clusterName: clusterName, releaseVersion: releaseVersion))
     }
 
     /// The cluster's nodes (for system.peers: all but `node`), and whether each is up. Set by the cluster.

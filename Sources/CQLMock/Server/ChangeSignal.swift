@@ -1,4 +1,4 @@
-import Synchronization
+import Posix
 
 /// A generation counter that wakes waiters when bumped. The cluster bumps it whenever something a test may wait
 /// for happens (a request handled, a connection opened or closed, an event pushed, a node stopped or started), so
@@ -9,7 +9,7 @@ public final class ChangeSignal: Sendable {
         var nextWaiter: UInt64 = 0
         var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     public init() {}
 

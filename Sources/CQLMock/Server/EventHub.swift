@@ -1,4 +1,4 @@
-import Synchronization
+import Posix
 
 /// An EVENT the cluster pushes to connections that REGISTERed its type (§4.2.6).
 enum ServerEvent: Sendable, Hashable {
@@ -24,7 +24,7 @@ final class EventHub: Sendable {
         var types: Set<String>
         var connection: NodeConnection
     }
-    private let subscribers = Mutex<[ObjectIdentifier: Subscriber]>([:])
+    private let subscribers = Locked<[ObjectIdentifier: Subscriber]>([:])
 
     func subscribe(_ connection: NodeConnection, node: Int, types: Set<String>) {
         subscribers.withLock { s in

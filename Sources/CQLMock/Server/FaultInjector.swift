@@ -1,5 +1,5 @@
+import Posix
 import CQLProtocol
-import Synchronization
 
 /// An ERROR a fault answers with, each code with the fields the spec gives it (§9).
 public enum InjectedError: Sendable, Hashable {
@@ -128,7 +128,7 @@ public final class FaultInjector: Sendable {
         var rules: [Rule] = []
         var fired: [FaultID: Int] = [:]   // kept after a rule is spent, for `fireCount`
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init() {}
 

@@ -1,7 +1,7 @@
+import Posix
 import CQLProtocol
 import Foundation
 import Glibc
-import Synchronization
 
 /// Why a cluster could not start.
 public enum MockClusterError: Error, CustomStringConvertible {
@@ -33,7 +33,7 @@ public final class MockCluster: Sendable {
     /// The port every node listens on.
     public let port: Int
     let context: ClusterContext
-    private let nodes: Mutex<[MockNode]>
+    private let nodes: Locked<[MockNode]>
 
     /// Starts `nodes` nodes. With `port` 0 a port free on every node address is picked (the whole cluster is
     /// retried on a conflict); with a fixed port, a conflict is an error.
@@ -59,7 +59,7 @@ public final class MockCluster: Sendable {
         self.clusterName = clusterName
         self.dataCenter = dataCenter
         self.port = port
-        self.nodes = Mutex(nodes)
+        self.nodes = Locked(nodes)
         engine.setTopology(nodes.map(\.info))
         for (node, listener) in zip(nodes, listeners) { node.start(listener: listener) }
     }

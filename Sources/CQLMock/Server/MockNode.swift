@@ -1,6 +1,6 @@
+import Posix
 import CQLProtocol
 import Foundation
-import Synchronization
 
 /// A statement prepared on a node: what EXECUTE and BATCH need to run it again.
 struct PreparedStatement: Sendable {
@@ -32,10 +32,10 @@ public final class MockNode: Sendable {
         var running: Running?
         var nextConnection: UInt64 = 0
     }
-    private let state = Mutex(State())
-    let prepared = Mutex<[[UInt8]: PreparedStatement]>([:])
-    private let counts = Mutex<[UInt8: Int]>([:])
-    private let consistencies = Mutex<[(texts: [String], consistency: Consistency)]>([])
+    private let state = Locked(State())
+    let prepared = Locked<[[UInt8]: PreparedStatement]>([:])
+    private let counts = Locked<[UInt8: Int]>([:])
+    private let consistencies = Locked<[(texts: [String], consistency: Consistency)]>([])
 
     init(index: Int, address: String, port: Int, hostID: UUID, dataCenter: String, rack: String, tokens: [String],
          context: ClusterContext) {

@@ -1,6 +1,6 @@
+import Posix
 import CQLProtocol
 import Glibc
-import Synchronization
 
 /// One client connection of a node, served by its own thread: read a whole frame, answer it, repeat, in order.
 /// Other threads write to it too (pushed EVENTs), so every write takes `output`'s lock.
@@ -13,7 +13,7 @@ final class NodeConnection: Sendable {
         /// The version of the connection's frames: pushed events use it.
         var version = ProtocolVersion.v4
     }
-    private let output = Mutex(Output())
+    private let output = Locked(Output())
 
     init(socket: ConnectedSocket, node: MockNode) {
         self.socket = socket

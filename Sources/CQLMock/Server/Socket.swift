@@ -1,5 +1,5 @@
+import Posix
 import Glibc
-import Synchronization
 
 /// A failed socket call, naming the call and errno.
 public struct SocketError: Error, CustomStringConvertible, Sendable {
@@ -24,7 +24,7 @@ func retrying<T: FixedWidthInteger>(_ call: String, _ body: () -> T) throws(Sock
 /// reused under a concurrent reader.
 final class SocketFD: Sendable {
     let raw: Int32
-    private let closed = Mutex(false)
+    private let closed = Locked(false)
 
     init(raw: Int32) { self.raw = raw }
 

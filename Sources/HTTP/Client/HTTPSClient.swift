@@ -1,7 +1,6 @@
 import Dispatch
 import EventLoop
 import Posix
-import Synchronization
 import Transport
 
 /// A blocking HTTPS client for the few calls the proxy makes at startup (Astra's DevOps API, bundle
@@ -80,7 +79,7 @@ public enum HTTPSClient {
 
 /// The exchange's answer, handed from the loop to the waiting caller.
 private final class Outcome: Sendable {
-    private let value = Mutex<Result<HTTPClientResponse, HTTPClientError>?>(nil)
+    private let value = Locked<Result<HTTPClientResponse, HTTPClientError>?>(nil)
     private let ready = DispatchSemaphore(value: 0)
 
     func fulfill(_ result: Result<HTTPClientResponse, HTTPClientError>) {

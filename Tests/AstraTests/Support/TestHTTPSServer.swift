@@ -4,7 +4,6 @@ import Foundation
 import EventLoop
 import HTTP
 import Posix
-import Synchronization
 import Transport
 
 /// A request as the test server saw it.
@@ -97,7 +96,7 @@ private final class Acceptor {
     let loop: EventLoop
     let context: TLSContext
     let handler: TestHTTPSServer.Handler
-    let seen = Mutex<[SeenRequest]>([])
+    let seen = Locked<[SeenRequest]>([])
     private var sessions: [ObjectIdentifier: ServerSession] = [:]
 
     init(loop: EventLoop, context: TLSContext, handler: @escaping TestHTTPSServer.Handler) {
