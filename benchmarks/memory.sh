@@ -36,9 +36,9 @@ build_binaries
 
 now_ns() { date +%s%N; }
 
-# ready_ms NAME ARGS...: starts cql-proxy with health endpoints and prints the milliseconds from launch to
-# /readiness 200; the proxy keeps running as NAME.
-ready_ms() {
+# start_timed NAME ARGS...: starts cql-proxy with health endpoints and sets READY_MS to the milliseconds from
+# launch to /readiness 200; the proxy keeps running as NAME.
+start_timed() {
     local name="$1"; shift
     local t0 url deadline
     t0="$(now_ns)"
@@ -52,7 +52,7 @@ ready_ms() {
         [ "$SECONDS" -lt "$deadline" ] || { echo "$name: /readiness not 200 after 30 s" >&2; cat "$TMP/$name.log" >&2; exit 1; }
         sleep 0.005
     done
-    echo $(( ($(now_ns) - t0) / 1000000 ))
+    READY_MS=$(( ($(now_ns) - t0) / 1000000 ))
     wait_for "$TMP/$name.log" 'proxy listening on' "${PID[$name]}" 10
     PORT[$name]="$(sed -nE 's/.*proxy listening on [^ ;,]*:([0-9]+)[;, ].*/\1/p' "$TMP/$name.log" | head -1)"
 }
@@ -84,7 +84,8 @@ for upstream in ${UPSTREAMS:-plain astra}; do
     esac
     times=()
     for i in $(seq 1 "$STARTS"); do
-        times+=("$(ready_ms "proxy-$upstream" "${args[@]}")")
+        start_timed "proxy-$upstream" "${args[@]}"
+        times+=("$READY_MS")
         [ "$i" = "$STARTS" ] || stop "proxy-$upstream"
     done
     ready="$(printf '%s\n' "${times[@]}" | median)"

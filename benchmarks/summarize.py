@@ -41,7 +41,7 @@ def size_name(size):
 
 
 def main(path):
-    head = f"{'load':<7} {'path':<13} {'req/s':>8} {'p50 µs':>9} {'p99 µs':>9} {'p99.9 µs':>9} " \
+    head = f"{'load':<7} {'path':<15} {'req/s':>8} {'p50 µs':>9} {'p99 µs':>9} {'p99.9 µs':>9} " \
            f"{'mid µs/req':>10} {'mid MiB':>7} {'gen µs/req':>10} {'node µs/req':>11} {'err':>3} {'runs':>4}"
     for (size, mode), loads in load(path).items():
         print(f"{size_name(size)} values, {'QUERY' if mode == 'query' else 'prepared EXECUTE'}")
@@ -56,7 +56,7 @@ def main(path):
                 v = m[p] = {k: median(rows, k) for k in METRICS}
                 rss = max((r["result"].get("server_rss_kib", 0) for r in rows), default=0) / 1024
                 label = f"({LETTERS[p]}) {p}"
-                print(f"{load_name:<7} {label:<13} {v['rps']:>8.0f} {v['p50_us']:>9.1f} {v['p99_us']:>9.1f} "
+                print(f"{load_name:<7} {label:<15} {v['rps']:>8.0f} {v['p50_us']:>9.1f} {v['p99_us']:>9.1f} "
                       f"{v['p999_us']:>9.1f} {v['server_cpu_us_per_req']:>10.1f} {rss:>7.1f} "
                       f"{v['client_cpu_us_per_req']:>10.1f} {v['upstream_cpu_us_per_req']:>11.1f} "
                       f"{problems(rows):>3} {len(rows):>4}")
@@ -65,7 +65,7 @@ def main(path):
                     continue
                 t, b = m[top], m[base]
                 label = f"{LETTERS[top]}/{LETTERS[base]}"
-                print(f"{'':<7} {label:<13} {ratio(t['rps'], b['rps']):>7.2f}x {ratio(t['p50_us'], b['p50_us']):>8.2f}x "
+                print(f"{'':<7} {label:<15} {ratio(t['rps'], b['rps']):>7.2f}x {ratio(t['p50_us'], b['p50_us']):>8.2f}x "
                       f"{ratio(t['p99_us'], b['p99_us']):>8.2f}x {ratio(t['p999_us'], b['p999_us']):>8.2f}x "
                       f"{ratio(t['server_cpu_us_per_req'], b['server_cpu_us_per_req']):>9.2f}x")
         print()
