@@ -41,6 +41,7 @@ now_ns() { date +%s%N; }
 start_timed() {
     local name="$1"; shift
     local t0 url deadline
+    rm -f "$TMP/$name.log"   # else wait_for may read the last start's log before the shell truncates it
     t0="$(now_ns)"
     "$BIN/cql-proxy" --bind 127.0.0.1:0 --workers "$PROXY_WORKERS" --health-check --http-bind 127.0.0.1:0 "$@" \
         >"$TMP/$name.log" 2>&1 &
@@ -48,8 +49,12 @@ start_timed() {
     wait_for "$TMP/$name.log" 'health endpoints on http://' "${PID[$name]}" 30
     url="$(sed -nE 's|.*health endpoints on (http://[^ ]+).*|\1|p' "$TMP/$name.log" | head -1)"
     deadline=$((SECONDS + 30))
-    until [ "$(curl -s -o /dev/null -w '%{http_code}' "$url/readiness")" = 200 ]; do
-        [ "$SECONDS" -lt "$deadline" ] || { echo "$name: /readiness not 200 after 30 s" >&2; cat "$TMP/$name.log" >&2; exit 1; }
+    until code="$(curl -s -m 2 -o /dev/null -w '%{http_code}' "$url/readiness")"; [ "$code" = 200 ]; do
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            echo "$name: GET $url/readiness still answers '$code' after 30 s" >&2
+            cat "$TMP/$name.log" >&2
+            exit 1
+        fi
         sleep 0.005
     done
     READY_MS=$(( ($(now_ns) - t0) / 1000000 ))
