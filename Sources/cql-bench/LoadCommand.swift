@@ -22,7 +22,7 @@ struct LoadCommand: ParsableCommand {
     var query: String?
     @Option(help: "Table in keyspace bench that --setup creates and the default statement reads.") var table = "kv"
     @Flag(help: "PREPARE the statement on each connection and send EXECUTE instead of QUERY.") var prepared = false
-    @Flag(help: "First create keyspace bench, table kv (k int PRIMARY KEY, v blob) and rows 0..<rows.")
+    @Flag(help: "First create keyspace bench, table <table> (k int PRIMARY KEY, v blob) and rows 0..<rows.")
     var setup = false
     @Option(help: "Rows written by --setup, and the range the key cycles over.") var rows = 1000
     @Option(help: "Bytes of each row's value, for --setup.") var valueSize = 100
@@ -73,6 +73,7 @@ struct LoadCommand: ParsableCommand {
     private func drive(plan: LoadPlan, dialer: Dialer) throws -> LoadStats {
         let group = try EventLoopGroup(count: min(threads, connections))
         let latch = ReadyLatch(count: connections)
+        let opening = MonotonicClock.now()
         var workers: [LoopBound<LoadWorker>] = []
         var assigned = 0
         for (i, loop) in group.loops.enumerated() {
@@ -84,7 +85,6 @@ struct LoadCommand: ParsableCommand {
             workers.append(worker)
             assigned += count
         }
-        let opening = MonotonicClock.now()
         if let failure = latch.wait(seconds: 30 + connections / 100) { Self.die("cannot start: \(failure)") }
 
         let now = MonotonicClock.now()
