@@ -60,7 +60,7 @@ let package = Package(
             "CQLMock", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "cql-bench", dependencies: [
-            "CQLProtocol", "Posix", "EventLoop", "Transport",
+            "CQLProtocol", "Posix", "EventLoop", "Transport", "Astra",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "CQLProtocolTests", dependencies: ["CQLProtocol"]),

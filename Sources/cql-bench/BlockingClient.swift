@@ -40,9 +40,19 @@ struct BlockingClient: ~Copyable {
         fd = consume owned
     }
 
-    mutating func startup() throws(BenchError) {
+    /// STARTUP, and the SASL PLAIN login when the server asks for one.
+    mutating func startup(credentials: Credentials? = nil) throws(BenchError) {
         let answer = try roundTrip(.startup(["CQL_VERSION": "3.0.0"]))
-        guard case .ready = answer else { throw .protocolViolation("STARTUP answered with \(answer.opcode)") }
+        switch answer {
+        case .ready:
+            return
+        case .authenticate(let authenticator):
+            guard let credentials else { throw .protocolViolation("the server wants a login (\(authenticator))") }
+            let login = try roundTrip(.authResponse(credentials.plainToken))
+            guard case .authSuccess = login else { throw .protocolViolation("AUTH_RESPONSE answered with \(login.opcode)") }
+        default:
+            throw .protocolViolation("STARTUP answered with \(answer.opcode)")
+        }
     }
 
     /// Sends `request` on stream 0 and returns its answer; an ERROR answer is thrown.

@@ -10,12 +10,23 @@ struct LoadPlan: Sendable {
     let bindsKey: Bool
     let keyCount: Int32
     let depth: Int
+    /// SASL PLAIN login for servers that answer STARTUP with AUTHENTICATE.
+    let credentials: Credentials?
+}
+
+/// A PasswordAuthenticator login (Astra's: user "token", the token as password).
+struct Credentials: Sendable {
+    let username: String
+    let password: String
+
+    /// SASL PLAIN: "\0user\0password".
+    var plainToken: [UInt8] { [0] + Array(username.utf8) + [0] + Array(password.utf8) }
 }
 
 /// One client connection on one loop: STARTUP (and PREPARE), then `depth` pipelined requests, each answer
 /// timed and immediately replaced by the next request on the same stream until the window closes.
 final class LoadConnection: ConnectionDelegate {
-    private enum State { case connecting, starting, preparing, ready, running, finished }
+    private enum State { case connecting, starting, authenticating, preparing, ready, running, finished }
 
     private let plan: LoadPlan
     private let onReady: (String?) -> Void
@@ -39,8 +50,8 @@ final class LoadConnection: ConnectionDelegate {
         nextKey = firstKey % max(plan.keyCount, 1)
     }
 
-    func connect(to address: SocketAddress, on loop: EventLoop) {
-        TCPConnector.connect(to: address, on: loop, timeout: .seconds(5)) { [self] result in
+    func connect(with dialer: Dialer, on loop: EventLoop) {
+        dialer.connect(on: loop, timeout: .seconds(10)) { [self] result in
             switch result {
             case .failure(let error):
                 fail("connect: \(error)")
@@ -98,7 +109,7 @@ final class LoadConnection: ConnectionDelegate {
         if header.stream == StreamID.event { return }
         switch state {
         case .running: handleLoadResponse(header, body: body)
-        case .starting, .preparing: handleControlResponse(header, body: body)
+        case .starting, .authenticating, .preparing: handleControlResponse(header, body: body)
         case .connecting, .ready, .finished: stats.unexpected += 1
         }
     }
@@ -138,25 +149,46 @@ final class LoadConnection: ConnectionDelegate {
             return
         }
         switch (state, message) {
-        case (.starting, .ready) where plan.prepared:
-            state = .preparing
-            sendControl(.prepare(PrepareRequest(query: plan.statement)))
-        case (.starting, .ready):
-            template = .query(plan.statement, bindsKey: plan.bindsKey)
-            becomeReady()
+        case (.starting, .ready), (.authenticating, .authSuccess):
+            startupDone()
+        case (.starting, .authenticate(let authenticator)):
+            guard let credentials = plan.credentials else {
+                fail("the server wants a login (\(authenticator)): give --username/--password or --token")
+                return
+            }
+            state = .authenticating
+            sendControl(.authResponse(credentials.plainToken))
         case (.preparing, .result(.prepared(let prepared))):
             template = .execute(id: prepared.id, bindsKey: plan.bindsKey)
             becomeReady()
         case (_, .error(let e)):
             fail("server error \(e.code): \(e.message)")
         default:
-            fail("unexpected answer \(message.opcode) during \(state == .starting ? "STARTUP" : "PREPARE")")
+            fail("unexpected answer \(message.opcode) during \(phase)")
+        }
+    }
+
+    private func startupDone() {
+        if plan.prepared {
+            state = .preparing
+            sendControl(.prepare(PrepareRequest(query: plan.statement)))
+        } else {
+            template = .query(plan.statement, bindsKey: plan.bindsKey)
+            becomeReady()
         }
     }
 
     private func becomeReady() {
         state = .ready
         onReady(nil)
+    }
+
+    private var phase: String {
+        switch state {
+        case .starting: "STARTUP"
+        case .authenticating: "AUTH_RESPONSE"
+        default: "PREPARE"
+        }
     }
 
     private func checkFirstResult(_ header: FrameHeader, body: UnsafeRawBufferPointer) {

@@ -4,6 +4,8 @@ struct LoadReport {
     let seconds: Double
     var connections = 0
     var depth = 0
+    /// Seconds from the first connect to the last connection ready (STARTUP, login, PREPARE).
+    var openSeconds: Double?
     /// CPU (utime + stime) of --cpu-pid over the window, and its RSS at the end.
     var serverCPU: (micros: Int64, rssKiB: Int64)?
     var clientCPUMicros: Int64?
@@ -26,6 +28,7 @@ struct LoadReport {
             ("depth", String(depth)),
             ("duration_s", Self.number(seconds)),
         ]
+        if let openSeconds { fields.append(("open_s", String(format2(openSeconds)))) }
         if let serverCPU {
             fields.append(("server_cpu_us_per_req", Self.number(Self.perRequest(serverCPU.micros, requests))))
             fields.append(("server_rss_kib", String(serverCPU.rssKiB)))
@@ -41,6 +44,13 @@ struct LoadReport {
 
     private static func perRequest(_ micros: Int64, _ requests: Int) -> Double {
         requests > 0 ? Double(micros) / Double(requests) : 0
+    }
+
+    /// Two decimals, plain notation.
+    private func format2(_ x: Double) -> String {
+        let hundredths = Int64((x * 100).rounded())
+        let tail = hundredths % 100
+        return "\(hundredths / 100).\(tail < 10 ? "0" : "")\(tail)"
     }
 
     /// One decimal, plain notation.

@@ -29,18 +29,34 @@ final class ReadyLatch: Sendable {
 }
 
 /// The load connections of one loop. Created on the main thread, then touched only on its loop.
+/// At most `maxOpening` connections are connecting or handshaking at once, so that thousands of them do not
+/// overflow the server's accept backlog or time out waiting for TLS handshakes queued behind each other.
 final class LoadWorker {
+    static let maxOpening = 64
     private var connections: [LoadConnection] = []
+    private var waiting: ArraySlice<LoadConnection> = []
+    private var dialer: Dialer?
+    private var loop: EventLoop?
 
-    func start(count: Int, firstIndex: Int, plan: LoadPlan, address: SocketAddress, loop: EventLoop,
-               latch: ReadyLatch) {
+    func start(count: Int, firstIndex: Int, plan: LoadPlan, dialer: Dialer, loop: EventLoop, latch: ReadyLatch) {
+        self.dialer = dialer
+        self.loop = loop
         for i in 0..<count {
             // Spread the connections' keys so they do not read the same rows in lockstep.
             let firstKey = Int32((firstIndex + i) * 97 % Int(max(plan.keyCount, 1)))
-            let connection = LoadConnection(plan: plan, firstKey: firstKey) { latch.report($0) }
+            let connection = LoadConnection(plan: plan, firstKey: firstKey) { [unowned self] failure in
+                latch.report(failure)
+                openNext()
+            }
             connections.append(connection)
-            connection.connect(to: address, on: loop)
         }
+        waiting = connections[...]
+        for _ in 0..<min(Self.maxOpening, connections.count) { openNext() }
+    }
+
+    private func openNext() {
+        guard let next = waiting.popFirst(), let dialer, let loop else { return }
+        next.connect(with: dialer, on: loop)
     }
 
     func begin(_ schedule: Schedule) {
@@ -50,6 +66,7 @@ final class LoadWorker {
     /// Closes every connection and returns what they saw.
     func finish() -> LoadStats {
         var total = LoadStats()
+        waiting = []
         for connection in connections {
             connection.finish()
             total.merge(connection.stats)

@@ -7,18 +7,19 @@ import Transport
 final class RelaySession: ConnectionDelegate {
     private let client: Connection
     private var upstream: Connection?
-    private var connector: TCPConnector?
+    private var connector: Dialer.Attempt?
     private let onEnd: (RelaySession) -> Void
 
-    /// Call on the client's loop. The client is not read until the upstream connection is up; its bytes wait
-    /// in its read buffer meanwhile.
-    init(client: Connection, upstreamAddress: SocketAddress, onEnd: @escaping (RelaySession) -> Void) {
+    /// Call on the client's loop. The client is not read until the upstream connection is up (TLS handshake
+    /// included); its bytes wait in its read buffer meanwhile.
+    init(client: Connection, upstream dialer: Dialer, onEnd: @escaping (RelaySession) -> Void) {
         self.client = client
         self.onEnd = onEnd
         client.delegate = self
         client.pauseReading()
-        connector = TCPConnector.connect(to: upstreamAddress, on: client.loop, timeout: .seconds(5)) {
-            [weak self] result in
+        var finished = false   // the completion may run before `connect` returns
+        let attempt = dialer.connect(on: client.loop, timeout: .seconds(10)) { [weak self] result in
+            finished = true
             guard let self else { return }
             connector = nil
             switch result {
@@ -31,6 +32,7 @@ final class RelaySession: ConnectionDelegate {
                 client.close(error: nil)
             }
         }
+        if !finished { connector = attempt }
     }
 
     private func peer(of connection: Connection) -> Connection? {
@@ -66,12 +68,12 @@ final class RelayWorker {
     private var listener: TCPListener?
 
     /// Binds and starts accepting; returns the bound address. Call on `loop`.
-    func listen(on address: SocketAddress, to upstream: SocketAddress, loop: EventLoop, reusePort: Bool)
+    func listen(on address: SocketAddress, to upstream: Dialer, loop: EventLoop, reusePort: Bool)
         throws(IOError) -> SocketAddress
     {
         let listener = try TCPListener(bindTo: address, loop: loop, reusePort: reusePort) { [unowned self] fd in
             guard let client = try? TCPConnection(fd: fd, loop: loop) else { return }
-            let session = RelaySession(client: client, upstreamAddress: upstream) { [unowned self] ended in
+            let session = RelaySession(client: client, upstream: upstream) { [unowned self] ended in
                 sessions[ObjectIdentifier(ended)] = nil
             }
             if client.isOpen { sessions[ObjectIdentifier(session)] = session }

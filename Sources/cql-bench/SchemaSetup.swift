@@ -1,18 +1,20 @@
 import CQLProtocol
 import Posix
 
-/// Creates bench.kv (k int PRIMARY KEY, v blob) with rows 0..<rows, each value `valueSize` bytes.
+/// Creates bench.<table> (k int PRIMARY KEY, v blob) with rows 0..<rows, each value `valueSize` bytes.
 struct SchemaSetup {
+    let table: String
     let rows: Int
     let valueSize: Int
+    let credentials: Credentials?
 
     func run(address: SocketAddress) throws(BenchError) {
         var client = try BlockingClient(address: address)
-        try client.startup()
+        try client.startup(credentials: credentials)
         _ = try client.roundTrip(query(
             "CREATE KEYSPACE IF NOT EXISTS bench WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}"))
-        _ = try client.roundTrip(query("CREATE TABLE IF NOT EXISTS bench.kv (k int PRIMARY KEY, v blob)"))
-        let insert = "INSERT INTO bench.kv (k, v) VALUES (?, ?)"
+        _ = try client.roundTrip(query("CREATE TABLE IF NOT EXISTS bench.\(table) (k int PRIMARY KEY, v blob)"))
+        let insert = "INSERT INTO bench.\(table) (k, v) VALUES (?, ?)"
         for k in 0..<rows {
             let value = (0..<valueSize).map { UInt8(truncatingIfNeeded: $0 &+ k) }
             _ = try client.roundTrip(query(insert, [.bytes(Self.int32(Int32(k))), .bytes(value)]))
