@@ -77,7 +77,7 @@ import Testing
             try h.cluster.start(node: victim)
             try await Task.sleep(for: .milliseconds(Int.random(in: 500...2000, using: &rng)))
         }
-        let done = try await load.waitForLine(containing: "done", timeout: .seconds(240))
+        let done = try await load.waitForLine(containing: "done", timeout: .seconds(240 + duration))
         #expect(done.contains("errors=0"), "\(done)")
         #expect(done.contains("lost=0"), "\(done)")
         #expect(kills >= 1)
