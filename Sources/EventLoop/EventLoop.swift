@@ -42,6 +42,8 @@ public final class EventLoop: @unchecked Sendable {
     private var running = true
     /// Per-loop pool of write chunks: buffers are recycled, not reallocated per frame.
     public let chunkPool = ChunkPool()
+    /// Per-loop pool of input blocks, held by a connection only while it has unconsumed bytes.
+    public let readBufferPool = ReadBufferPool()
 
     private struct Inbox {
         var tasks: [@Sendable () -> Void] = []

@@ -12,7 +12,17 @@ extension ClientSession {
         let dependent: KeyspaceOrdering = keyspace.map { .dependent($0) } ?? .independent
         switch opcode {
         case .query:
-            guard let body = frame.messageBody(header), let view = try? QueryView(body: body, version: header.protocolVersion) else {
+            // Most queries are forwarded on a glance at their raw text; only a candidate for interception
+            // (USE, a SELECT mentioning "system") is decoded.
+            guard let body = frame.messageBody(header), let text = QueryView.queryBytes(body: body) else {
+                reply(.error(.protocolError("Malformed QUERY body")), stream: header.stream)
+                return
+            }
+            guard InterceptedStatement.mightIntercept(utf8: text, currentKeyspace: keyspace) else {
+                forward(header, frame, ordering: dependent)
+                return
+            }
+            guard let view = try? QueryView(body: body, version: header.protocolVersion) else {
                 reply(.error(.protocolError("Malformed QUERY body")), stream: header.stream)
                 return
             }
@@ -101,7 +111,7 @@ extension ClientSession: UpstreamResponseHandler {
             return
         }
         inFlight[message.clientStream.rawValue] = nil
-        context.metrics.answered(after: MonotonicClock.now() - request.startedAt)
+        context.metrics.answered(after: MonotonicClock.now() - request.startedAt, loop: context.loop.index)
         if header.opcode == Opcode.result.rawValue, let body = frame.messageBody(header) {
             noteResult(body, of: request)
         } else if header.opcode == Opcode.error.rawValue, let body = frame.messageBody(header), body.count >= 4 {

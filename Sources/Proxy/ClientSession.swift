@@ -23,7 +23,7 @@ final class ClientSession: ConnectionDelegate {
     /// Ids of the USE statements this client prepared: their EXECUTEs change the keyspace.
     var usePreparedIDs: Set<[UInt8]> = []
     /// Forwarded requests by the client's stream id.
-    var inFlight: [Int16: InFlightRequest] = [:]
+    var inFlight = StreamMap<InFlightRequest>()
     /// Bytes still to drop of a frame refused for its version.
     private var skipping = 0
     private var waitingForUpstreamDrain = false
@@ -45,8 +45,10 @@ final class ClientSession: ConnectionDelegate {
     private func scheduleIdleCheck(_ idle: Duration) {
         let (seconds, atto) = idle.components
         let limit = seconds * 1_000_000_000 + atto / 1_000_000_000
-        idleTimer = context.loop.schedule(after: idle / 2) { [weak self] in
-            guard let self, self.connection.isOpen else { return }
+        // Strong: the timer ends with the connection, and a weak reference would put every retain of the
+        // session on the runtime's slow path.
+        idleTimer = context.loop.schedule(after: idle / 2) {
+            guard self.connection.isOpen else { return }
             if self.inFlight.isEmpty && MonotonicClock.now() - self.lastHeardAt > limit {
                 self.context.metrics.limitReached("client_idle")
                 self.connection.close(error: nil)

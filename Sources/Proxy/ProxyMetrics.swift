@@ -5,7 +5,8 @@ import Metrics
 /// made once here, per label value, so the data path only increments: no label lookup per request.
 public final class ProxyMetrics: Sendable {
     private let requestsByOpcode: [Counter]
-    private let requestDuration: Timer
+    /// Not a swift-metrics Timer: see `LatencyHistogram`. The /metrics handler emits it next to the registry.
+    public let requestDuration: LatencyHistogram
     private let retryCounter: Counter
     private let clientConnections: Meter
     private let bytesIn: Counter
@@ -13,12 +14,13 @@ public final class ProxyMetrics: Sendable {
     private let preparedStatements: Gauge
     private let clientTLSFailures: Counter
 
-    public init() {
+    /// `loops`: how many event loops record (one histogram shard each).
+    public init(loops: Int = 1) {
         requestsByOpcode = (0...0x10).map { code in
             let name = Opcode(rawValue: UInt8(code)).map { "\($0)".uppercased() } ?? "UNKNOWN"
             return Counter(label: "cql_proxy_requests_total", dimensions: [("opcode", name)])
         }
-        requestDuration = Timer(label: "cql_proxy_request_duration_seconds", preferredDisplayUnit: .seconds)
+        requestDuration = LatencyHistogram(name: "cql_proxy_request_duration_seconds", shards: loops)
         retryCounter = Counter(label: "cql_proxy_retries_total")
         clientConnections = Meter(label: "cql_proxy_client_connections")
         bytesIn = Counter(label: "cql_proxy_client_bytes_received_total")
@@ -32,7 +34,7 @@ public final class ProxyMetrics: Sendable {
         bytesIn.increment(by: bytes)
     }
 
-    func answered(after nanoseconds: Int64) { requestDuration.recordNanoseconds(nanoseconds) }
+    func answered(after nanoseconds: Int64, loop: Int) { requestDuration.record(nanoseconds: nanoseconds, shard: loop) }
     func sent(bytes: Int) { bytesOut.increment(by: bytes) }
     func retried() { retryCounter.increment() }
     func clientConnected() { clientConnections.increment() }

@@ -28,7 +28,8 @@ public final class ProxyServer: @unchecked Sendable {
 
     public let metrics: ProxyMetrics
 
-    public init(config: ProxyConfig, upstream: UpstreamCluster, metrics: ProxyMetrics = ProxyMetrics()) {
+    public init(config: ProxyConfig, upstream: UpstreamCluster, metrics: ProxyMetrics? = nil) {
+        let metrics = metrics ?? ProxyMetrics(loops: upstream.group.loops.count)
         self.config = config
         self.upstream = upstream
         self.metrics = metrics

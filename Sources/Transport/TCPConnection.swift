@@ -5,12 +5,15 @@ import Posix
 /// A non-blocking TCP connection registered on one loop (level-triggered epoll).
 public final class TCPConnection: Connection, IOHandler, Flushable {
     public let loop: EventLoop
-    public weak var delegate: ConnectionDelegate?
+    /// Strong, and let go of in `close`: the loop holds an open connection anyway, and a weak reference would
+    /// give the delegate a side table, which puts every retain and release of it (several per request) on
+    /// the runtime's slow path.
+    public var delegate: ConnectionDelegate?
     public let remoteAddress: SocketAddress?
     public let localAddress: SocketAddress?
     private var fd: FileDescriptor?
     private var registration: Registration?
-    private let input = ReadBuffer()
+    private let input: ReadBuffer
     private let output: WriteQueue
     private let limits: ConnectionLimits
     private var readingPaused = false
@@ -26,6 +29,7 @@ public final class TCPConnection: Connection, IOHandler, Flushable {
         self.loop = loop
         self.limits = limits
         output = WriteQueue(pool: loop.chunkPool)
+        input = ReadBuffer(pool: loop.readBufferPool)
         let raw = fd.rawValue
         remoteAddress = Socket.peerAddress(raw)
         localAddress = Socket.localAddress(raw)
@@ -76,6 +80,7 @@ public final class TCPConnection: Connection, IOHandler, Flushable {
         updateInterest()
         // Frames may already sit in the buffer from before the pause.
         if input.readableCount > 0, fd != nil { delegate?.connectionDidRead(self, buffer: input) }
+        input.releaseIfEmpty()
     }
 
     public func closeAfterFlush() {
@@ -106,6 +111,7 @@ public final class TCPConnection: Connection, IOHandler, Flushable {
     }
 
     private func readAvailable() {
+        defer { input.releaseIfEmpty() }
         for _ in 0..<readBudget {
             guard let raw = fd?.rawValue else { return }
             let space = input.writableSpace()

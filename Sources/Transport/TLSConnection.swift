@@ -17,7 +17,10 @@ public final class TLSConnection: Connection, IOHandler, Flushable {
     enum State { case handshaking, established, closed }
 
     public let loop: EventLoop
-    public weak var delegate: ConnectionDelegate?
+    /// Strong, and let go of in `close`: the loop holds an open connection anyway, and a weak reference would
+    /// give the delegate a side table, which puts every retain and release of it (several per request) on
+    /// the runtime's slow path.
+    public var delegate: ConnectionDelegate?
     public let remoteAddress: SocketAddress?
     public let localAddress: SocketAddress?
     public let context: TLSContext

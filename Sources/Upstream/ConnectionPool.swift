@@ -9,7 +9,8 @@ public final class ConnectionPool {
     public let version: ProtocolVersion
     private let config: UpstreamConfig
     private var hosts: [UUID: HostSlot] = [:]
-    private var order: [UUID] = []
+    /// The slots in the cluster's order: `pick` walks this array, no hashing per request.
+    private var order: [HostSlot] = []
     private var cursor = 0
     private var readyWaiters: [() -> Void] = []
     private var isShutDown = false
@@ -66,7 +67,7 @@ public final class ConnectionPool {
                 fill(slot)
             }
         }
-        order = newHosts.map(\.hostID).filter { hosts[$0] != nil }
+        order = newHosts.compactMap { hosts[$0.hostID] }
     }
 
     /// Runs `body` once some connection is ready (at once if one is).
@@ -85,7 +86,8 @@ public final class ConnectionPool {
         guard !order.isEmpty else { return nil }
         for step in 0..<order.count {
             let index = (cursor + step) % order.count
-            guard order[index] != skipping, let slot = hosts[order[index]], !slot.connections.isEmpty else { continue }
+            let slot = order[index]
+            guard !slot.connections.isEmpty, skipping == nil || slot.host.hostID != skipping else { continue }
             cursor = (index + 1) % order.count
             var best: UpstreamConnection?
             for connection in slot.connections where connection.hasFreeStream {

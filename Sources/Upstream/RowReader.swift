@@ -53,8 +53,6 @@ extension SocketAddress {
     public static func ipString(fromAddressBytes bytes: [UInt8]) -> String? {
         if bytes.count == 4 { return bytes.map(String.init).joined(separator: ".") }
         guard bytes.count == 16 else { return nil }
-        var storage = sockaddr_storage()
-        _ = storage
         let groups = stride(from: 0, to: 16, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }
         let text = groups.joined(separator: ":")
         return SocketAddress(ip: text, port: 0)?.ip

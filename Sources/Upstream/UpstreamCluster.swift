@@ -17,7 +17,7 @@ public final class UpstreamCluster: @unchecked Sendable {
     private let pools: [LoopPools]
 
     private final class LoopPools {
-        var byVersion: [UInt8: ConnectionPool] = [:]
+        var byVersion = PoolsByVersion()
     }
     private let snapshot = Locked<Snapshot>(Snapshot())
 
@@ -148,4 +148,17 @@ public final class UpstreamCluster: @unchecked Sendable {
         }
         return total
     }
+}
+
+/// A loop's pools indexed by protocol version: the per-request lookup is an array index, not a hash.
+struct PoolsByVersion {
+    private var slots = [ConnectionPool?](repeating: nil, count: 8)
+
+    subscript(version: UInt8) -> ConnectionPool? {
+        get { Int(version) < slots.count ? slots[Int(version)] : nil }
+        set { slots[Int(version)] = newValue }
+    }
+
+    var values: [ConnectionPool] { slots.compactMap { $0 } }
+    var isEmpty: Bool { values.isEmpty }
 }

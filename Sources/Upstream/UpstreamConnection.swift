@@ -173,8 +173,7 @@ public final class UpstreamConnection: ConnectionDelegate {
         barrierInFlight = true
         let query = "USE \"\(ks.replacingOccurrences(of: "\"", with: "\"\""))\""
         let message = RequestMessage.query(QueryRequest(query: query, parameters: QueryParameters(consistency: .one)))
-        sendInternal(message) { [weak self] result in
-            guard let self else { return }
+        sendInternal(message) { result in   // strong: see transmitInternal
             self.barrierInFlight = false
             if case .success(.result(.setKeyspace(let name))) = result {
                 self.keyspace = name
@@ -217,8 +216,9 @@ public final class UpstreamConnection: ConnectionDelegate {
         var done = completion
         if case .dependent = ordering {
             dependentInFlight += 1
-            done = { [weak self] result in
-                guard let self else { return }
+            // Strong captures here and in the timers below: `close` fails every stream and cancels the timers,
+            // which breaks the cycles, and a weak reference would send every retain of `self` down the slow path.
+            done = { result in
                 self.dependentInFlight -= 1
                 completion(result)
                 if !self.parked.isEmpty { self.pump() }
@@ -370,8 +370,8 @@ public final class UpstreamConnection: ConnectionDelegate {
     /// Times requests out in one pass a second rather than with a timer each: no allocation per request.
     private func scheduleSweep() {
         let period = min(config.requestTimeout / 4, .seconds(1))
-        sweep = loop.schedule(after: period) { [weak self] in
-            guard let self, !self.isClosed else { return }
+        sweep = loop.schedule(after: period) {
+            guard !self.isClosed else { return }
             let deadline = MonotonicClock.now() - self.config.requestTimeout.nanosecondCount
             let expired = self.streams.expire(sentBefore: deadline)
             if !expired.isEmpty {
@@ -383,10 +383,10 @@ public final class UpstreamConnection: ConnectionDelegate {
     }
 
     private func scheduleHeartbeat() {
-        heartbeat = loop.schedule(after: config.heartbeatInterval) { [weak self] in
-            guard let self, !self.isClosed else { return }
+        heartbeat = loop.schedule(after: config.heartbeatInterval) {
+            guard !self.isClosed else { return }
             let silentFor = MonotonicClock.now() - self.lastHeardAt
-            if silentFor > config.idleTimeout.nanosecondCount {
+            if silentFor > self.config.idleTimeout.nanosecondCount {
                 self.close(.idleTimeout)
                 return
             }
@@ -403,8 +403,8 @@ public final class UpstreamConnection: ConnectionDelegate {
 
     private func startHandshake(_ completion: @escaping (Result<UpstreamConnection, UpstreamError>) -> Void) {
         handshake = Handshake(completion: completion)
-        let timeout = loop.schedule(after: config.connectTimeout) { [weak self] in
-            self?.close(.handshakeFailed("timed out after \(self?.config.connectTimeout ?? .zero)"))
+        let timeout = loop.schedule(after: config.connectTimeout) {
+            self.close(.handshakeFailed("timed out after \(self.config.connectTimeout)"))
         }
         var authenticator: SASLAuthenticator?
         func finish(_ result: Result<Void, UpstreamError>) {

@@ -2,6 +2,7 @@ import EventLoop
 import Foundation
 import HTTP
 import Prometheus
+import Proxy
 import Synchronization
 import Upstream
 
@@ -13,6 +14,8 @@ struct HealthEndpoints {
     let readinessTimeout: Duration
     let drain: DrainState
     let registry: PrometheusCollectorRegistry?
+    /// Metrics kept outside the registry for speed (emitted after it).
+    var histograms: [LatencyHistogram] = []
 
     func router() -> HTTPRouter {
         var router = HTTPRouter()
@@ -23,9 +26,10 @@ struct HealthEndpoints {
         router.get("/readiness", ready)
         router.get("/readyz", ready)
         if let registry {
-            router.get("/metrics") { _ in
+            router.get("/metrics") { [histograms] _ in
                 var buffer: [UInt8] = []
                 registry.emit(into: &buffer)
+                for histogram in histograms { histogram.emit(into: &buffer) }
                 var response = HTTPResponse(status: 200, body: buffer)
                 response.headers.add(name: "Content-Type", value: "text/plain; version=0.0.4; charset=utf-8")
                 return response

@@ -52,7 +52,8 @@ struct Runner {
         }
         // Held for the life of the process: the loop keeps only weak references to its servers.
         let health = settings.healthCheck
-            ? startHealthServer(upstream: upstream, drain: drain, registry: registry, loop: group.loops[0], log: log)
+            ? startHealthServer(upstream: upstream, drain: drain, registry: registry,
+                                histograms: [server.metrics.requestDuration], loop: group.loops[0], log: log)
             : nil
         let target = settings.astra != nil ? "Astra" : settings.upstream.contactPoints.map(\.description).joined(separator: ",")
         log.info("proxy listening on \(address); connecting to \(target)")
@@ -87,9 +88,9 @@ struct Runner {
     }
 
     private func startHealthServer(upstream: UpstreamCluster, drain: DrainState, registry: PrometheusCollectorRegistry,
-                                   loop: EventLoop, log: Logger) -> HTTPServer {
+                                   histograms: [LatencyHistogram], loop: EventLoop, log: Logger) -> HTTPServer {
         let endpoints = HealthEndpoints(upstream: upstream, readinessTimeout: settings.readinessTimeout, drain: drain,
-                                        registry: registry)
+                                        registry: registry, histograms: histograms)
         guard let address = SocketAddress(ip: settings.httpBind.host, port: settings.httpBind.port) else {
             Diagnostics.fail("invalid --http-bind \(settings.httpBind): a numeric IP address is required", code: 2)
         }

@@ -43,4 +43,35 @@ import Testing
             _ = InterceptedStatement.classify(text, currentKeyspace: Bool.random() ? "system" : nil)
         }
     }
+
+    /// The proxy forwards whatever `mightIntercept` rejects without calling `classify`: so it must never reject
+    /// something `classify` intercepts, and it should reject ordinary traffic.
+    @Test func prefilterNeverHidesAnInterceptedStatement() {
+        func might(_ q: String, _ ks: String?) -> Bool {
+            var q = q
+            return q.withUTF8 { InterceptedStatement.mightIntercept(utf8: UnsafeRawBufferPointer($0), currentKeyspace: ks) }
+        }
+        var rng = SystemRandomNumberGenerator()
+        let alphabet = Array("SELECT*FROMsystem.localpeersUSE\"';,()-/ \n\tasCOUNTnow0123456789")
+        var intercepted = 0
+        for i in 0..<20_000 {
+            let text: String
+            if i % 4 == 0 {
+                text = ["SELECT * FROM system.local", " use ks", "-- c\nSELECT peer FROM SYSTEM.PEERS", "USE \"Ks\";"][i / 4 % 4]
+            } else {
+                let length = Int.random(in: 0..<40, using: &rng)
+                text = String((0..<length).map { _ in alphabet.randomElement(using: &rng)! })
+            }
+            let ks: String? = Bool.random(using: &rng) ? "system" : nil
+            if InterceptedStatement.classify(text, currentKeyspace: ks) != nil {
+                intercepted += 1
+                #expect(might(text, ks), "prefilter rejects \(text.debugDescription)")
+            }
+        }
+        #expect(intercepted > 1000)
+        for ordinary in ["SELECT v FROM bench.kv WHERE k = ?", "INSERT INTO system_x.t (a) VALUES (1)",
+                         "UPDATE ks.t SET v = 1 WHERE k = 2", "  select * from ks.users", "user_defined"] {
+            #expect(!might(ordinary, nil), "\(ordinary) should be forwarded on sight")
+        }
+    }
 }

@@ -113,6 +113,10 @@ import Testing
         let after = try proxy.get("/metrics").body
         #expect(Self.isValidExposition(after), "not Prometheus text:\n\(after)")
         #expect(queryCount(after) - queryCount(before) >= 8)
+        func answeredCount(_ text: String) -> Double {
+            Self.samples(text).first { $0.name == "cql_proxy_request_duration_seconds_count" }?.value ?? 0
+        }
+        #expect(answeredCount(after) - answeredCount(before) >= 8, "every forwarded answer is timed")
         let names = Set(Self.samples(after).map(\.name))
         for expected in ["cql_proxy_client_connections", "cql_proxy_upstream_connections", "cql_proxy_errors_total",
                          "cql_proxy_request_duration_seconds_bucket", "cql_proxy_client_bytes_received_total",

@@ -78,9 +78,10 @@ import Testing
             try await Task.sleep(for: .milliseconds(Int.random(in: 500...2000, using: &rng)))
         }
         let done = try await load.waitForLine(containing: "done", timeout: .seconds(240 + duration))
+        print("soak \(kind), \(duration) s, \(kills) node kills: \(done)")   // the figures, for the record
         #expect(done.contains("errors=0"), "\(done)")
         #expect(done.contains("lost=0"), "\(done)")
         #expect(kills >= 1)
-        _ = try await load.stop(signal: SIGTERM, timeout: .seconds(10))
+        _ = try await load.stop(signal: SIGTERM, timeout: .seconds(60))
     }
 }

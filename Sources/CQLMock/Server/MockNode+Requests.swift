@@ -12,6 +12,8 @@ struct ConnectionSession {
     var phase = Phase.awaitingStartup
     var keyspace: String?
     var registered: Set<String> = []
+    /// The version of the last frame (pushed events use it; cached here so only a change takes the lock).
+    var version = ProtocolVersion.v4
 }
 
 /// What to do with one request.

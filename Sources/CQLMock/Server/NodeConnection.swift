@@ -3,6 +3,9 @@ import CQLProtocol
 import Glibc
 
 /// One client connection of a node, served by its own thread: read a whole frame, answer it, repeat, in order.
+/// Frames are cut from whatever one `recv` returned and answers gathered until no whole frame is left buffered,
+/// so a client that pipelines costs one read and one write per batch (as a real node's would), not three reads
+/// and a write per frame; that keeps the node from being what a benchmark measures.
 /// Other threads write to it too (pushed EVENTs), so every write takes `output`'s lock.
 final class NodeConnection: Sendable {
     let socket: ConnectedSocket
@@ -26,26 +29,29 @@ final class NodeConnection: Sendable {
     /// Serves the connection until the client leaves, framing is lost or the node stops.
     func run() {
         var session = ConnectionSession()
+        var io = BufferedIO()
         defer {
+            _ = flush(&io)
             node.context.hub.unsubscribe(self)
             output.withLock { o in o.closed = true; socket.close() }
         }
-        while serveOne(&session) {}
+        while serveOne(&session, &io) {}
     }
 
     /// Reads and answers one frame; false when the connection must end.
-    private func serveOne(_ session: inout ConnectionSession) -> Bool {
-        guard let first = socket.read(exactly: 1) else { return false }
-        let version = first[0] & 0x7F
+    private func serveOne(_ session: inout ConnectionSession, _ io: inout BufferedIO) -> Bool {
+        guard fill(&io, atLeast: 1) else { return false }
+        let version = io.input[io.start] & 0x7F
         // v1/v2 headers are 8 bytes (1-byte stream); v3 and later, including DSE's 0x41/0x42, 9 bytes.
         let headerSize = version < 3 ? 8 : FrameHeader.size
-        guard let rest = socket.read(exactly: headerSize - 1) else { return false }
-        let headerBytes = first + rest
+        guard fill(&io, atLeast: headerSize) else { return false }
+        let headerBytes = io.take(headerSize)
         let bodyLength = Int(Int32(bitPattern: UInt32(headerBytes[headerSize - 4]) << 24
             | UInt32(headerBytes[headerSize - 3]) << 16 | UInt32(headerBytes[headerSize - 2]) << 8
             | UInt32(headerBytes[headerSize - 1])))
         guard bodyLength >= 0, bodyLength <= node.context.maxFrameBodyLength,
-              let body = socket.read(exactly: bodyLength) else { return false }
+              fill(&io, atLeast: bodyLength) else { return false }
+        let body = io.take(bodyLength)
         let opcode = headerBytes[headerSize - 5]
         node.countRequest(opcode: opcode)
         defer { node.context.changes.bump() }
@@ -55,14 +61,20 @@ final class NodeConnection: Sendable {
             let stream = FrameHeader.legacyStreamID(headerBytes) ?? StreamID(0)
             let error = ErrorMessage.protocolError(
                 "Invalid or unsupported protocol version (\(version)); supported versions are (3/v3, 4/v4)")
-            return write(Frame(response: .error(error), version: .v4, stream: stream))
+            io.output += Frame(response: .error(error), version: .v4, stream: stream).encode()
+            return true
         }
         guard case .header(let header) = FrameHeader.parse(headerBytes, maxBodyLength: node.context.maxFrameBodyLength)
         else { return false }
         let frameVersion = header.protocolVersion
-        output.withLock { $0.version = frameVersion }
-        let respond = { (message: ResponseMessage) -> Bool in
-            self.write(Frame(response: message, version: frameVersion, stream: header.stream))
+        if frameVersion != session.version {
+            session.version = frameVersion
+            output.withLock { $0.version = frameVersion }
+        }
+        // Answers wait in `io.output` until the next read would block (or the batch is large).
+        func respond(_ message: ResponseMessage) -> Bool {
+            io.output += Frame(response: message, version: frameVersion, stream: header.stream).encode()
+            return io.output.count < BufferedIO.flushThreshold || flush(&io)
         }
 
         // The frame is whole from here on: problems are answered with an ERROR and the connection stays.
@@ -77,7 +89,10 @@ final class NodeConnection: Sendable {
 
         node.recordConsistency(of: request)
         var delay = Duration.zero
-        for action in node.context.faults.actions(opcode: opcode, queries: node.queryTexts(of: request), node: node.index) {
+        let actions = node.context.faults.actions(opcode: opcode, queries: node.queryTexts(of: request), node: node.index)
+        // A fault acts on the wire in order: whatever was answered before it goes out first.
+        if !actions.isEmpty, !flush(&io) { return false }
+        for action in actions {
             switch action {
             case .delay(let d): delay += d
             case .error(let e):
@@ -87,6 +102,7 @@ final class NodeConnection: Sendable {
             case .noResponse: return true
             case .closeConnection: return false
             case .closeMidFrame:
+                guard flush(&io) else { return false }
                 var partial: [UInt8] = []
                 FrameHeader(version: frameVersion, isResponse: true, stream: header.stream, opcode: .result, length: 64)
                     .encode(into: &partial)
@@ -102,8 +118,31 @@ final class NodeConnection: Sendable {
         }
         sleep(for: delay)
         if let response = reply.response, !respond(response) { return false }
-        for event in reply.events { node.context.hub.publish(event) }
+        if !reply.events.isEmpty {
+            // The DDL's answer precedes its SCHEMA_CHANGE, as on a real node.
+            guard flush(&io) else { return false }
+            for event in reply.events { node.context.hub.publish(event) }
+        }
         return true
+    }
+
+    /// Until `count` unread bytes are buffered; answers gathered so far are written before blocking in `recv`.
+    private func fill(_ io: inout BufferedIO, atLeast count: Int) -> Bool {
+        while io.input.count - io.start < count {
+            guard flush(&io) else { return false }
+            if io.start > 0 {
+                io.input.removeSubrange(0..<io.start)
+                io.start = 0
+            }
+            guard socket.receive(appendingTo: &io.input, scratch: &io.scratch) else { return false }
+        }
+        return true
+    }
+
+    private func flush(_ io: inout BufferedIO) -> Bool {
+        guard !io.output.isEmpty else { return true }
+        defer { io.output.removeAll(keepingCapacity: io.output.capacity <= 4 * BufferedIO.flushThreshold) }
+        return writeRaw(io.output)
     }
 
     /// Pushes an EVENT on stream -1 (from any thread).
@@ -144,5 +183,21 @@ final class NodeConnection: Sendable {
         case let e?: "Invalid message: \(e)"
         case nil: "Invalid message: \(error)"
         }
+    }
+}
+
+/// The reading thread's buffers: bytes received but not yet framed, and answers not yet written.
+struct BufferedIO {
+    static let readSize = 64 * 1024
+    static let flushThreshold = 256 * 1024
+    var input: [UInt8] = []
+    /// Where the unread part of `input` starts.
+    var start = 0
+    var output: [UInt8] = []
+    var scratch = [UInt8](repeating: 0, count: readSize)
+
+    mutating func take(_ count: Int) -> [UInt8] {
+        defer { start += count }
+        return Array(input[start..<start + count])
     }
 }

@@ -138,6 +138,17 @@ final class ConnectedSocket: Sendable {
         return buffer
     }
 
+    /// Appends what one `recv` returns (at most `scratch.count` bytes, read into `scratch`); false on EOF, a reset
+    /// or a shutdown.
+    func receive(appendingTo buffer: inout [UInt8], scratch: inout [UInt8]) -> Bool {
+        while true {
+            let n = scratch.withUnsafeMutableBytes { recv(fd.raw, $0.baseAddress!, $0.count, 0) }
+            if n > 0 { buffer += scratch[0..<n]; return true }
+            if n < 0 && errno == EINTR { continue }
+            return false
+        }
+    }
+
     /// Sends every byte (MSG_NOSIGNAL: a closed peer is an error, not SIGPIPE).
     func write(_ bytes: [UInt8]) throws(SocketError) {
         var sent = 0

@@ -8,16 +8,34 @@ public enum InterceptedStatement: Hashable, Sendable {
     /// table names (a client that did `USE system`). Cheap for ordinary traffic: only a statement that
     /// starts with USE, or a SELECT mentioning "system", is tokenized.
     public static func classify(_ query: String, currentKeyspace: String? = nil) -> InterceptedStatement? {
-        var utf8 = query.utf8[...]
-        while let c = utf8.first, c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D { utf8 = utf8.dropFirst() }
-        if startsWithWord(utf8, "use") {
+        var text = query
+        switch text.withUTF8({ candidate(UnsafeRawBufferPointer($0), currentKeyspace: currentKeyspace) }) {
+        case .use?:
             guard let tokens = CQLLexer.tokenize(query, limit: 8) else { return nil }
             return parseUse(tokens)
+        case .select?:
+            guard let tokens = CQLLexer.tokenize(query) else { return nil }
+            return SystemSelect.parse(tokens, currentKeyspace: currentKeyspace).map { .systemSelect($0) }
+        case nil:
+            return nil
         }
-        guard startsWithWord(utf8, "select") || startsWithComment(utf8) else { return nil }
-        guard containsSystem(utf8) || currentKeyspace == "system" else { return nil }
-        guard let tokens = CQLLexer.tokenize(query) else { return nil }
-        return SystemSelect.parse(tokens, currentKeyspace: currentKeyspace).map { .systemSelect($0) }
+    }
+
+    /// Whether `classify` could intercept this query, from its raw UTF-8 alone: the proxy asks this first,
+    /// so ordinary traffic is forwarded without making a String of the query (that and a scan through
+    /// `String.UTF8View` were a fifth of the proxy's instructions for QUERY traffic).
+    public static func mightIntercept(utf8: UnsafeRawBufferPointer, currentKeyspace: String?) -> Bool {
+        candidate(utf8, currentKeyspace: currentKeyspace) != nil
+    }
+
+    private enum Candidate { case use, select }
+
+    private static func candidate(_ s: UnsafeRawBufferPointer, currentKeyspace: String?) -> Candidate? {
+        var i = 0
+        while i < s.count, s[i] == 0x20 || s[i] == 0x09 || s[i] == 0x0A || s[i] == 0x0D { i += 1 }
+        if startsWithUse(s, at: i) { return .use }
+        guard startsWithSelect(s, at: i) || (i < s.count && (s[i] == 0x2D || s[i] == 0x2F)) else { return nil }
+        return currentKeyspace == "system" || containsSystem(s, from: i) ? .select : nil
     }
 
     private static func parseUse(_ tokens: [CQLToken]) -> InterceptedStatement? {
@@ -33,34 +51,40 @@ public enum InterceptedStatement: Hashable, Sendable {
         return rest.isEmpty ? .use(keyspace: name) : nil
     }
 
-    private static func startsWithWord(_ s: Substring.UTF8View, _ word: StaticString) -> Bool {
-        let w = UnsafeRawBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
-        guard s.count > w.count else { return s.count == w.count && matchesIgnoringCase(s, w) }
-        guard matchesIgnoringCase(s, w) else { return false }
-        let after = s[s.index(s.startIndex, offsetBy: w.count)]
+    /// `word` (lower-case ASCII) at `i`, in any case, not followed by an identifier character.
+    @inline(__always)
+    private static func startsWithWord(_ s: UnsafeRawBufferPointer, at i: Int, _ word: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8), length: Int) -> Bool {
+        guard s.count - i >= length else { return false }
+        let matches = withUnsafeBytes(of: word) { w in (0..<length).allSatisfy { s[i + $0] | 0x20 == w[$0] } }
+        guard matches else { return false }
+        guard i + length < s.count else { return true }
+        let after = s[i + length]
         return !(after == 0x5F || (after | 0x20) >= 0x61 && (after | 0x20) <= 0x7A || (after >= 0x30 && after <= 0x39))
     }
 
-    private static func matchesIgnoringCase(_ s: Substring.UTF8View, _ w: UnsafeRawBufferPointer) -> Bool {
-        var idx = s.startIndex
-        for b in w {
-            guard idx < s.endIndex, s[idx] | 0x20 == b else { return false }
-            idx = s.index(after: idx)
-        }
-        return true
+    private static func startsWithUse(_ s: UnsafeRawBufferPointer, at i: Int) -> Bool {
+        startsWithWord(s, at: i, (0x75, 0x73, 0x65, 0, 0, 0), length: 3)
     }
 
-    private static func startsWithComment(_ s: Substring.UTF8View) -> Bool {
-        guard let c = s.first else { return false }
-        return c == 0x2D || c == 0x2F
+    private static func startsWithSelect(_ s: UnsafeRawBufferPointer, at i: Int) -> Bool {
+        startsWithWord(s, at: i, (0x73, 0x65, 0x6C, 0x65, 0x63, 0x74), length: 6)
     }
 
-    private static func containsSystem(_ s: Substring.UTF8View) -> Bool {
-        let needle: [UInt8] = Array("system".utf8)
-        var matched = 0
-        for b in s {
-            matched = (b | 0x20) == needle[matched] ? matched + 1 : ((b | 0x20) == needle[0] ? 1 : 0)
-            if matched == needle.count { return true }
+    /// "system" anywhere from `i`, in any case: Horspool's search, so most bytes are skipped, not compared.
+    private static func containsSystem(_ s: UnsafeRawBufferPointer, from i: Int) -> Bool {
+        var j = i
+        while j + 6 <= s.count {
+            let last = s[j + 5] | 0x20
+            if last == 0x6D, s[j] | 0x20 == 0x73, s[j + 1] | 0x20 == 0x79, s[j + 2] | 0x20 == 0x73,
+               s[j + 3] | 0x20 == 0x74, s[j + 4] | 0x20 == 0x65 { return true }
+            // How far the last compared byte lets the window move: to its last place in "syste", else past it.
+            switch last {
+            case 0x65: j += 1   // e
+            case 0x74: j += 2   // t
+            case 0x73: j += 3   // s
+            case 0x79: j += 4   // y
+            default: j += 6
+            }
         }
         return false
     }

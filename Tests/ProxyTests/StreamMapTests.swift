@@ -1,0 +1,62 @@
+import Testing
+@testable import Proxy
+
+@Suite struct StreamMapTests {
+    final class Box { let n: Int; init(_ n: Int) { self.n = n } }
+
+    /// A deterministic generator, so a failure reproduces.
+    struct SplitMix: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    @Test("agrees with a Dictionary over random inserts, replacements and removals", arguments: [1, 2, 3])
+    func matchesDictionary(seed: UInt64) {
+        var rng = SplitMix(state: seed)
+        var map = StreamMap<Box>()
+        var reference: [Int16: Box] = [:]
+        // Keys mostly dense and small (as drivers allocate them), some anywhere, negative ones included, so
+        // probe runs wrap around the table and collide.
+        func key() -> Int16 {
+            Bool.random(using: &rng) ? Int16.random(in: 0..<64, using: &rng) : Int16.random(in: .min ... .max, using: &rng)
+        }
+        for step in 0..<20_000 {
+            let k = key()
+            switch Int.random(in: 0..<3, using: &rng) {
+            case 0, 1:
+                let box = Box(step)
+                map[k] = box
+                reference[k] = box
+            default:
+                map[k] = nil
+                reference[k] = nil
+            }
+            #expect(map.count == reference.count)
+            if step % 97 == 0 {
+                for (k, v) in reference { #expect(map[k] === v) }
+                #expect(Set(map.allValues.map(\.n)) == Set(reference.values.map(\.n)))
+            }
+        }
+        for (k, v) in reference { #expect(map[k] === v) }
+        for k in reference.keys { map[k] = nil }
+        #expect(map.isEmpty)
+        #expect(map[0] == nil)
+    }
+
+    @Test("dense ids, as drivers use them, removed from the middle and re-added in any order")
+    func denseIDs() {
+        var map = StreamMap<Box>()
+        for k in Int16(0)..<128 { map[k] = Box(Int(k)) }
+        for k in stride(from: Int16(1), to: 128, by: 2) { map[k] = nil }
+        for k in Int16(0)..<128 { #expect(map[k]?.n == (k % 2 == 0 ? Int(k) : nil)) }
+        for k in stride(from: Int16(127), to: 0, by: -2) { map[k] = Box(-Int(k)) }
+        for k in Int16(0)..<128 { #expect(map[k]?.n == (k % 2 == 0 ? Int(k) : -Int(k))) }
+        #expect(map.count == 128)
+    }
+}
