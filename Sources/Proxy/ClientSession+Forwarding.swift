@@ -67,7 +67,7 @@ extension ClientSession {
             reply(.error(.protocolError("Stream id \(header.stream) is already in use")), stream: header.stream)
             return
         }
-        let request = InFlightRequest(frame: frame, header: header, ordering: ordering, tag: tag)
+        let request = requestPool.take(frame: frame, header: header, ordering: ordering, tag: tag)
         inFlight[header.stream.rawValue] = request
         send(request, avoiding: nil)
     }
@@ -98,6 +98,7 @@ extension ClientSession {
     func finish(_ request: InFlightRequest, _ error: ErrorMessage) {
         inFlight[request.header.stream.rawValue] = nil
         reply(.error(error), stream: request.header.stream)
+        requestPool.give(request)
     }
 }
 
@@ -118,6 +119,7 @@ extension ClientSession: UpstreamResponseHandler {
             context.metrics.error(code: ErrorCode(rawValue: Int32(bitPattern: UInt32(body[0]) << 24 | UInt32(body[1]) << 16 | UInt32(body[2]) << 8 | UInt32(body[3]))))
         }
         writeToClient(UnsafeRawBufferPointer(frame))
+        requestPool.give(request)
         checkOwnBackPressure()
     }
 
@@ -177,8 +179,10 @@ extension ClientSession: UpstreamResponseHandler {
     private func reprepare(_ statement: PreparedStatementCache.Statement, request: InFlightRequest,
                            on upstream: UpstreamConnection) {
         let ordering: KeyspaceOrdering = statement.keyspace.map { .dependent($0) } ?? .independent
+        let generation = request.generation
         upstream.sendInternal(.prepare(PrepareRequest(query: statement.query)), ordering: ordering) { [weak self] result in
-            guard let self, self.connection.isOpen, self.inFlight[request.header.stream.rawValue] === request else { return }
+            guard let self, self.connection.isOpen, request.generation == generation,
+                  self.inFlight[request.header.stream.rawValue] === request else { return }
             switch result {
             case .success(.result(.prepared)):
                 self.send(request, avoiding: nil, on: upstream.isReady ? upstream : nil)

@@ -24,6 +24,7 @@ final class ClientSession: ConnectionDelegate {
     var usePreparedIDs: Set<[UInt8]> = []
     /// Forwarded requests by the client's stream id.
     var inFlight = StreamMap<InFlightRequest>()
+    var requestPool = InFlightRequest.Pool()
     /// Bytes still to drop of a frame refused for its version.
     private var skipping = 0
     private var waitingForUpstreamDrain = false

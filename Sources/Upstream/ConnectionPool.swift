@@ -113,8 +113,12 @@ public final class ConnectionPool {
     private func fill(_ slot: HostSlot) {
         while slot.connections.count + slot.connecting < config.connectionsPerHost {
             slot.connecting += 1
-            UpstreamConnection.open(host: slot.host, version: version, config: config, loop: loop) { [weak self] result in
-                self?.opened(result, slot: slot)
+            // Strong captures in this file: the pool and its slots live as long as the cluster, the one-shot
+            // callbacks end, `close` drops `onClose`, and `shutdown`/node removal cancel the retry timers. A weak
+            // reference would put every retain of the pool and its slots, several per request, on the
+            // runtime's slow path.
+            UpstreamConnection.open(host: slot.host, version: version, config: config, loop: loop) { result in
+                self.opened(result, slot: slot)
             }
         }
     }
@@ -129,9 +133,9 @@ public final class ConnectionPool {
             // gets EXECUTEs, instead of letting every client take an UNPREPARED round trip.
             let statements = preparedCache.mostRecent(config.preparedWarmup)
             slot.connecting += 1
-            connection.prepareAll(statements) { [weak self] in
+            connection.prepareAll(statements) {
                 slot.connecting -= 1
-                self?.adopt(connection, slot: slot)
+                self.adopt(connection, slot: slot)
             }
         case .failure:
             guard !slot.removed, !isShutDown else { return }
@@ -144,8 +148,7 @@ public final class ConnectionPool {
         guard !connection.isClosed else { scheduleRetry(slot); return }
         guard !slot.removed, !isShutDown else { connection.close(.connectionClosed("no longer needed")); return }
         slot.connections.append(connection)
-        connection.onClose = { [weak self, weak slot] closed, _ in
-            guard let self, let slot else { return }
+        connection.onClose = { closed, _ in
             slot.connections.removeAll { $0 === closed }
             if !slot.removed && !self.isShutDown { self.scheduleRetry(slot) }
         }
@@ -157,8 +160,7 @@ public final class ConnectionPool {
     private func scheduleRetry(_ slot: HostSlot) {
         guard slot.retry == nil else { return }
         let delay = Backoff.delay(attempt: slot.failures, base: config.reconnectBase, max: config.reconnectMax)
-        slot.retry = loop.schedule(after: delay) { [weak self, weak slot] in
-            guard let self, let slot else { return }
+        slot.retry = loop.schedule(after: delay) {
             slot.retry = nil
             self.fill(slot)
         }

@@ -27,6 +27,10 @@ public final class UpstreamCluster: @unchecked Sendable {
         public var connected = false
         public var outageSince: Int64? = MonotonicClock.now()
         public var lastError: String?
+        /// Every loop has had a ready connection (for the newest version): until then a client could be refused
+        /// for want of one, so readiness waits for it (once; later outages are `connected`'s business).
+        public var poolsWarm = false
+        fileprivate var warmPools: Set<Int> = []
     }
 
     /// Every statement clients prepared, for transparent re-preparing.
@@ -100,6 +104,16 @@ public final class UpstreamCluster: @unchecked Sendable {
                                           preparedCache: cluster.preparedCache)
                     cluster.pools[loop.index].byVersion[version.rawValue] = pool
                     pool.update(hosts: hosts)
+                    // The highest version's pools are the ones drivers end up on; an older version the cluster
+                    // happens to refuse must not hold readiness back.
+                    guard version == versions.last else { continue }
+                    let loopIndex = loop.index, expected = cluster.group.loops.count
+                    pool.whenReady {
+                        cluster.snapshot.withLock { s in
+                            s.warmPools.insert(loopIndex)
+                            if s.warmPools.count >= expected { s.poolsWarm = true }
+                        }
+                    }
                 }
             }
         }

@@ -46,7 +46,8 @@ struct HealthEndpoints {
         } else {
             outage = .zero
         }
-        let neverReached = state.info == nil
+        // Ready means a client's first request finds an upstream connection on whichever loop takes it.
+        let neverReached = state.info == nil || !state.poolsWarm
         let ok = !drain.isDraining && !neverReached && (state.connected || outage < readinessTimeout)
         let body = "{\"OutageDuration\":\"\(GoDuration.format(state.connected ? .zero : outage))\"}"
         return .json(body, status: ok ? 200 : 503)
