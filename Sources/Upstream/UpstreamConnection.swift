@@ -317,9 +317,10 @@ public final class UpstreamConnection: ConnectionDelegate {
 
     /// The keyspace of a RESULT SET_KEYSPACE frame, read without decoding anything else.
     static func setKeyspaceName(_ frame: UnsafeMutableRawBufferPointer, _ header: FrameHeader) -> String? {
-        guard let body = frame.messageBody(header) else { return nil }
-        var reader = CQLReader(body)
-        guard (try? reader.readInt()) == 3 else { return nil }
+        // Looked at for every RESULT: the kind is compared in place, and only SET_KEYSPACE (3) is decoded.
+        guard let body = frame.messageBody(header), body.count >= 4,
+              body[0] == 0, body[1] == 0, body[2] == 0, body[3] == 3 else { return nil }
+        var reader = CQLReader(UnsafeRawBufferPointer(rebasing: body[4...]))
         return try? reader.readString()
     }
 

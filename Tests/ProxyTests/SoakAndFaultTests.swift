@@ -60,7 +60,7 @@ import Testing
     func shortSoakWithNodeKillsLosesNothingAcknowledged(kind: UpstreamKind) async throws {
         let h = try await ProxyHarness(nodes: 3, workers: 2, kind: kind)
         defer { h.stop() }
-        let duration = Int(ProcessInfo.processInfo.environment["SOAK_SECONDS"] ?? "") ?? 30
+        let duration = Int(ProcessInfo.processInfo.environment["SOAK_SECONDS"] ?? "") ?? 60
         let load = try BackgroundProcess(pythonExecutable, [packageRoot.appendingPathComponent("Tests/e2e/soak.py").path,
                                                             "--host", "127.0.0.1", "--port", "\(h.port)", "--duration", "\(duration)"],
                                          captureStandardError: true)
