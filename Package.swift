@@ -68,7 +68,7 @@ let package = Package(
             "CQLProtocol", "Posix", "EventLoop", "Transport", "Astra",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: dataPath),
-        .testTarget(name: "CQLProtocolTests", dependencies: ["CQLProtocol"]),
+        .testTarget(name: "CQLProtocolTests", dependencies: ["CQLProtocol", "TestSupport"]),
         .testTarget(name: "UpstreamTests", dependencies: ["Upstream", "CQLProtocol"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "EventLoop", "Posix", "CQLMock"]),
         .testTarget(name: "CompressionTests", dependencies: ["Compression"]),

@@ -1,24 +1,13 @@
 import Testing
 @testable import Proxy
+import TestSupport
 
 @Suite struct StreamMapTests {
     final class Box { let n: Int; init(_ n: Int) { self.n = n } }
 
-    /// A deterministic generator, so a failure reproduces.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test("agrees with a Dictionary over random inserts, replacements and removals", arguments: [1, 2, 3])
     func matchesDictionary(seed: UInt64) {
-        var rng = SplitMix(state: seed)
+        var rng = SeededRNG(seed: seed)
         var map = StreamMap<Box>()
         var reference: [Int16: Box] = [:]
         // Keys mostly dense and small (as drivers allocate them), some anywhere, negative ones included, so
