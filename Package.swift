@@ -7,7 +7,7 @@ import PackageDescription
 /// Release builds of the modules on the request path skip the runtime exclusivity checks: callgrind put them at
 /// a quarter of the proxy's instructions per request (every class property access is a `swift_beginAccess`).
 /// Debug builds, which every test and the sanitizer runs use, keep them.
-let dataPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+let dataPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked", "-cross-module-optimization"], .when(configuration: .release))]
 
 let package = Package(
     name: "cql-proxy",

@@ -57,8 +57,8 @@ def main(path):
                 rss = max((r["result"].get("server_rss_kib", 0) for r in rows), default=0) / 1024
                 label = f"({LETTERS[p]}) {p}"
                 print(f"{load_name:<7} {label:<15} {v['rps']:>8.0f} {v['p50_us']:>9.1f} {v['p99_us']:>9.1f} "
-                      f"{v['p999_us']:>9.1f} {v['server_cpu_us_per_req']:>10.1f} {rss:>7.1f} "
-                      f"{v['client_cpu_us_per_req']:>10.1f} {v['upstream_cpu_us_per_req']:>11.1f} "
+                      f"{v['p999_us']:>9.1f} {v['server_cpu_us_per_req']:>10.2f} {rss:>7.1f} "
+                      f"{v['client_cpu_us_per_req']:>10.2f} {v['upstream_cpu_us_per_req']:>11.2f} "
                       f"{problems(rows):>3} {len(rows):>4}")
             for top, base in RATIOS:
                 if top not in m or base not in m:

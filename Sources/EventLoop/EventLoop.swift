@@ -40,6 +40,9 @@ public final class EventLoop: @unchecked Sendable {
     private var flushList: [Flushable] = []
     private var thread: pthread_t?
     private var running = true
+    /// The monotonic time (ns) when the current iteration's events came in: what the data path stamps requests
+    /// with. One clock read per iteration instead of two or three per request (7% of the proxy's CPU at 16x128).
+    public private(set) var now: Int64 = MonotonicClock.now()
     /// Per-loop pool of write chunks: buffers are recycled, not reallocated per frame.
     public let chunkPool = ChunkPool()
     /// Per-loop pool of input blocks, held by a connection only while it has unconsumed bytes.
@@ -180,6 +183,7 @@ public final class EventLoop: @unchecked Sendable {
                 precondition(errno == EINTR, "epoll_wait: errno \(errno)")
                 continue
             }
+            now = MonotonicClock.now()
             for i in 0..<Int(n) {
                 let data = datas[i]
                 if data == 0 {
@@ -191,7 +195,8 @@ public final class EventLoop: @unchecked Sendable {
                 handler.handleIO(IOEvents(rawValue: masks[i]))
             }
             runInbox()
-            for body in timers.takeDue(now: MonotonicClock.now()) { body() }
+            now = MonotonicClock.now()
+            for body in timers.takeDue(now: now) { body() }
         }
         runFlushes()
     }

@@ -63,29 +63,29 @@ extension ClientSession {
                   stream: header.stream)
             return
         }
-        guard inFlight[header.stream.rawValue] == nil else {
+        let request = requestPool.take(session: self, frame: frame, header: header, ordering: ordering, tag: tag,
+                                       now: context.loop.now)
+        guard inFlight.insertIfAbsent(header.stream.rawValue, request) else {
+            if connection.isOpen { requestPool.give(request) }   // a closed session keeps no pool (it would hold the session)
             reply(.error(.protocolError("Stream id \(header.stream) is already in use")), stream: header.stream)
             return
         }
-        let request = requestPool.take(frame: frame, header: header, ordering: ordering, tag: tag)
-        inFlight[header.stream.rawValue] = request
         send(request, avoiding: nil)
     }
 
     /// Sends (or sends again) on a connection of the pool, preferring another node than `avoiding`.
     func send(_ request: InFlightRequest, avoiding: UpstreamConnection?, on chosen: UpstreamConnection? = nil) {
         let version = request.header.protocolVersion
-        guard let pool = context.upstream.pool(on: context.loop, version: version) else {
+        guard let pool = upstreamPool ?? context.upstream.pool(on: context.loop, version: version) else {
             finish(request, .serverError("No upstream connection for protocol v\(version.rawValue) yet"))
             return
         }
+        // A loop's pool for a version, once made, stays for the process's life; a session has one version.
+        upstreamPool = pool
         // A connection whose stream ids are exhausted refuses; the pool then offers the next node.
         for _ in 0..<3 {
             guard let upstream = chosen ?? pool.pick(for: request.ordering, avoiding: avoiding?.host.hostID) else { break }
-            let message = ClientRequest(handler: self, clientStream: request.header.stream, opcode: request.header.opcode,
-                                        ordering: request.ordering, tag: request.tag)
-            let sent = request.frame.withUnsafeMutableBytes { upstream.send($0, request: message) }
-            if sent {
+            if upstream.send(request.frame, request: request) {
                 if upstream.isWriteBackedUp { waitForUpstream(upstream) }
                 return
             }
@@ -98,33 +98,40 @@ extension ClientSession {
     func finish(_ request: InFlightRequest, _ error: ErrorMessage) {
         inFlight[request.header.stream.rawValue] = nil
         reply(.error(error), stream: request.header.stream)
-        requestPool.give(request)
+        if connection.isOpen { requestPool.give(request) }   // a closed session keeps no pool (it would hold the session)
     }
 }
 
 extension ClientSession: UpstreamResponseHandler {
     func upstreamDidRespond(_ frame: UnsafeMutableRawBufferPointer, header: FrameHeader, request message: ClientRequest,
                             from upstream: UpstreamConnection) {
-        guard connection.isOpen, let request = inFlight[message.clientStream.rawValue] else { return }
-        if header.opcode == Opcode.error.rawValue, let body = frame.messageBody(header),
-           let error = try? CQLReader.readError(body, version: header.protocolVersion),
-           handleError(error, request: request, from: upstream) {
-            return
+        // The upstream hands back what `send` gave it: one of this session's requests.
+        let request = unsafeDowncast(message, to: InFlightRequest.self)
+        guard connection.isOpen else { return }
+        if header.opcode == Opcode.error.rawValue {
+            guard inFlight[request.clientStream.rawValue] === request else { return }
+            if let body = frame.messageBody(header), let error = try? CQLReader.readError(body, version: header.protocolVersion),
+               handleError(error, request: request, from: upstream) {
+                return
+            }
+            inFlight[request.clientStream.rawValue] = nil
+        } else {
+            guard inFlight.removeValue(forKey: request.clientStream.rawValue) === request else { return }
         }
-        inFlight[message.clientStream.rawValue] = nil
-        context.metrics.answered(after: MonotonicClock.now() - request.startedAt, loop: context.loop.index)
+        context.latency.record(nanoseconds: context.loop.now - request.startedAt)
         if header.opcode == Opcode.result.rawValue, let body = frame.messageBody(header) {
             noteResult(body, of: request)
         } else if header.opcode == Opcode.error.rawValue, let body = frame.messageBody(header), body.count >= 4 {
             context.metrics.error(code: ErrorCode(rawValue: Int32(bitPattern: UInt32(body[0]) << 24 | UInt32(body[1]) << 16 | UInt32(body[2]) << 8 | UInt32(body[3]))))
         }
         writeToClient(UnsafeRawBufferPointer(frame))
-        requestPool.give(request)
+        if connection.isOpen { requestPool.give(request) }   // a closed session keeps no pool (it would hold the session)
         checkOwnBackPressure()
     }
 
     func upstreamDidFail(_ message: ClientRequest, error: UpstreamError, from upstream: UpstreamConnection) {
-        guard connection.isOpen, let request = inFlight[message.clientStream.rawValue] else { return }
+        let request = unsafeDowncast(message, to: InFlightRequest.self)
+        guard connection.isOpen, inFlight[request.clientStream.rawValue] === request else { return }
         switch error {
         case .keyspaceUnavailable(let ks, let why):
             finish(request, ErrorMessage(code: .invalid, message: "Keyspace '\(ks)' is not usable: \(why)"))
@@ -180,8 +187,10 @@ extension ClientSession: UpstreamResponseHandler {
                            on upstream: UpstreamConnection) {
         let ordering: KeyspaceOrdering = statement.keyspace.map { .dependent($0) } ?? .independent
         let generation = request.generation
-        upstream.sendInternal(.prepare(PrepareRequest(query: statement.query)), ordering: ordering) { [weak self] result in
-            guard let self, self.connection.isOpen, request.generation == generation,
+        // Strong: the upstream answers or fails every request it holds, and a weak reference would put every
+        // later retain of this session on the runtime's slow path.
+        upstream.sendInternal(.prepare(PrepareRequest(query: statement.query)), ordering: ordering) { result in
+            guard self.connection.isOpen, request.generation == generation,
                   self.inFlight[request.header.stream.rawValue] === request else { return }
             switch result {
             case .success(.result(.prepared)):

@@ -22,6 +22,8 @@ final class ClientSession: ConnectionDelegate {
     var codec: FrameBodyCodec?
     /// Ids of the USE statements this client prepared: their EXECUTEs change the keyspace.
     var usePreparedIDs: Set<[UInt8]> = []
+    /// This loop's upstream pool for the session's protocol version, found on the first forwarded request.
+    var upstreamPool: ConnectionPool?
     /// Forwarded requests by the client's stream id.
     var inFlight = StreamMap<InFlightRequest>()
     var requestPool = InFlightRequest.Pool()
@@ -69,7 +71,7 @@ final class ClientSession: ConnectionDelegate {
     // MARK: Input
 
     func connectionDidRead(_ connection: Connection, buffer: ReadBuffer) {
-        if context.config.clientIdleTimeout != nil { lastHeardAt = MonotonicClock.now() }
+        if context.config.clientIdleTimeout != nil { lastHeardAt = context.loop.now }
         while connection.isOpen && !isPaused {
             if skipping > 0 {
                 let n = min(skipping, buffer.readableCount)
@@ -128,7 +130,7 @@ final class ClientSession: ConnectionDelegate {
     }
 
     private func handle(_ header: FrameHeader, _ frame: UnsafeMutableRawBufferPointer) {
-        if !header.flags.contains(.compression) { context.metrics.request(opcode: header.opcode, bytes: frame.count) }
+        if !header.flags.contains(.compression) { context.counts.request(opcode: header.opcode, bytes: frame.count) }
         let frameVersion = header.protocolVersion
         guard !header.isResponse else {
             reply(.error(.protocolError("Unexpected response frame from a client")), stream: header.stream)
@@ -201,7 +203,7 @@ final class ClientSession: ConnectionDelegate {
         if codec != nil && isStarted {
             frame.withUnsafeBytes { writeToClient($0) }
         } else {
-            context.metrics.sent(bytes: frame.count)
+            context.counts.sent(bytes: frame.count)
             connection.write(frame)
         }
         checkOwnBackPressure()
@@ -209,7 +211,7 @@ final class ClientSession: ConnectionDelegate {
 
     /// Writes a whole plain frame to the client, compressing its body when the client asked for that.
     func writeToClient(_ frame: UnsafeRawBufferPointer) {
-        context.metrics.sent(bytes: frame.count)
+        context.counts.sent(bytes: frame.count)
         guard let codec, frame.count > FrameHeader.size else {
             connection.write(frame)
             return
@@ -249,8 +251,9 @@ final class ClientSession: ConnectionDelegate {
         guard !waitingForUpstreamDrain else { return }
         waitingForUpstreamDrain = true
         connection.pauseReading()
-        upstream.whenDrained { [weak self] in
-            guard let self else { return }
+        // Strong: the upstream runs (and drops) its drain waiters when it drains or closes; a weak reference
+        // would give the session a side table and slow every retain of it.
+        upstream.whenDrained {
             self.waitingForUpstreamDrain = false
             if !self.isPaused { self.connection.resumeReading() }
         }
@@ -258,6 +261,10 @@ final class ClientSession: ConnectionDelegate {
 
     func connectionDidClose(_ connection: Connection, error: Error?) {
         if let idleTimer { context.loop.cancel(idleTimer) }
+        // Pooled and waiting requests point back at the session: let go of them, so the session can go too.
+        // Answers still on their way find the connection closed and are dropped.
+        requestPool.removeAll()
+        inFlight = StreamMap()
         context.remove(self)
         context.metrics.clientDisconnected()
         if error is TLSError, (connection as? TLSConnection)?.isHandshakeComplete == false {

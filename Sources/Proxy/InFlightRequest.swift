@@ -3,65 +3,105 @@ import EventLoop
 import Upstream
 
 /// A forwarded request the session may have to send again: after a retryable error, a lost connection,
-/// or an UNPREPARED answer. Holds the client's frame bytes; everything else is derived from them lazily,
-/// on the cold path, so the common case pays one copy and no parsing.
-final class InFlightRequest {
-    var frame: [UInt8]
+/// or an UNPREPARED answer. Holds a copy of the client's frame; everything else is derived from it lazily,
+/// on the cold path, so the common case pays one copy and no parsing. It is also what the upstream
+/// connection keeps for the stream id it used (`ClientRequest`), and gets back with the answer.
+final class InFlightRequest: ClientRequest {
+    /// The client's frame, in memory of its own (malloc'd, grown on demand, kept across reuses).
+    private var bytes: UnsafeMutableRawPointer
+    private var byteCapacity: Int
+    private(set) var frameCount = 0
     private(set) var header: FrameHeader
-    private(set) var ordering: KeyspaceOrdering
     private(set) var tag: UInt32
     var attempt = 1
-    private(set) var startedAt = MonotonicClock.now()
+    /// The loop's time when the request came in (`EventLoop.now`).
+    private(set) var startedAt: Int64
     /// Bumped each time the object is reused for another request: a callback that outlived its request
     /// (a re-prepare) compares it, so it cannot act on the next one.
     private(set) var generation: UInt64 = 0
     /// Prepared ids already re-prepared for this request: each at most once, so a node that keeps
     /// forgetting cannot loop us.
     var reprepared: Set<[UInt8]> = []
+    /// The session's free list (`Pool`), linked through the objects themselves.
+    fileprivate var nextFree: InFlightRequest?
 
-    init(frame: UnsafeMutableRawBufferPointer, header: FrameHeader, ordering: KeyspaceOrdering, tag: UInt32) {
-        self.frame = Array(frame)
+    init(session: UpstreamResponseHandler, frame: UnsafeMutableRawBufferPointer, header: FrameHeader,
+         ordering: KeyspaceOrdering, tag: UInt32, now: Int64) {
+        byteCapacity = max(frame.count, 64)
+        bytes = .allocate(byteCount: byteCapacity, alignment: 8)
         self.header = header
-        self.ordering = ordering
         self.tag = tag
+        startedAt = now
+        super.init(handler: session, clientStream: header.stream, ordering: ordering)
+        copyFrame(frame)
     }
 
+    deinit { bytes.deallocate() }
+
     /// Makes a finished request the next one, keeping the frame's storage (see `InFlightRequest.Pool`).
-    func reuse(frame bytes: UnsafeMutableRawBufferPointer, header: FrameHeader, ordering: KeyspaceOrdering, tag: UInt32) {
-        frame.removeAll(keepingCapacity: true)
-        frame.append(contentsOf: bytes)
+    func reuse(frame: UnsafeMutableRawBufferPointer, header: FrameHeader, ordering: KeyspaceOrdering, tag: UInt32,
+               now: Int64) {
+        copyFrame(frame)
         self.header = header
+        clientStream = header.stream
         self.ordering = ordering
         self.tag = tag
         attempt = 1
-        startedAt = MonotonicClock.now()
+        startedAt = now
         generation &+= 1
         if !reprepared.isEmpty { reprepared = [] }
     }
 
+    private func copyFrame(_ frame: UnsafeMutableRawBufferPointer) {
+        if frame.count > byteCapacity {
+            bytes.deallocate()
+            byteCapacity = frame.count
+            bytes = .allocate(byteCount: byteCapacity, alignment: 8)
+        }
+        if let source = frame.baseAddress { bytes.copyMemory(from: source, byteCount: frame.count) }
+        frameCount = frame.count
+    }
+
+    /// The frame as sent (the upstream rewrites its stream id in place). Valid until the next `reuse`.
+    var frame: UnsafeMutableRawBufferPointer { UnsafeMutableRawBufferPointer(start: bytes, count: frameCount) }
+
     /// Finished requests of one session, reused for its next ones: an object and its frame's storage per
     /// request were 10% of the proxy's instructions (allocation, and freeing on the runtime's slow path).
+    /// A list through the objects: taking and giving back touch no array.
     struct Pool {
-        private var free: [InFlightRequest] = []
+        private var head: InFlightRequest?
+        private var count = 0
         /// As many as a pipelining driver keeps in flight on one connection (128 for the bench's deepest
         /// load), each with at most 1 KiB of frame storage: at most ~150 KiB for the busiest session.
         private static let keep = 128
         private static let largestKeptFrame = 1024
 
-        mutating func take(frame: UnsafeMutableRawBufferPointer, header: FrameHeader, ordering: KeyspaceOrdering,
-                           tag: UInt32) -> InFlightRequest {
-            guard let request = free.popLast() else {
-                return InFlightRequest(frame: frame, header: header, ordering: ordering, tag: tag)
+        mutating func take(session: UpstreamResponseHandler, frame: UnsafeMutableRawBufferPointer, header: FrameHeader,
+                           ordering: KeyspaceOrdering, tag: UInt32, now: Int64) -> InFlightRequest {
+            guard let request = head else {
+                return InFlightRequest(session: session, frame: frame, header: header, ordering: ordering, tag: tag, now: now)
             }
-            request.reuse(frame: frame, header: header, ordering: ordering, tag: tag)
+            head = request.nextFree.take()
+            count -= 1
+            request.reuse(frame: frame, header: header, ordering: ordering, tag: tag, now: now)
             return request
         }
 
         /// Takes back a finished request, once nothing of the session will use it again. A re-prepare
         /// callback may still hold it: it checks `generation`, so the reuse cannot mislead it.
         mutating func give(_ request: InFlightRequest) {
-            guard free.count < Self.keep, request.frame.capacity <= Self.largestKeptFrame else { return }
-            free.append(request)
+            guard count < Self.keep, request.byteCapacity <= Self.largestKeptFrame else { return }
+            request.nextFree = head.take()
+            head = request
+            count += 1
+        }
+
+        /// Lets go of every pooled request (each holds its session: the cycle ends here when the session closes).
+        mutating func removeAll() {
+            while let request = head {
+                head = request.nextFree.take()
+            }
+            count = 0
         }
     }
 
@@ -72,10 +112,8 @@ final class InFlightRequest {
 
     /// The message body, after any envelope.
     func withMessageBody<R>(_ body: (UnsafeRawBufferPointer) -> R?) -> R? {
-        frame.withUnsafeMutableBytes { raw in
-            guard let message = raw.messageBody(header) else { return nil }
-            return body(message)
-        }
+        guard let message = frame.messageBody(header) else { return nil }
+        return body(message)
     }
 
     /// Whether sending it twice is harmless (cql-proxy-compat.md): decided from the query text, or for
@@ -105,11 +143,10 @@ final class InFlightRequest {
     /// DSE graph requests say so in their custom payload (`graph-language`, `graph-source`, ...).
     var isGraphRequest: Bool {
         guard header.flags.contains(.customPayload) else { return false }
-        return frame.withUnsafeBytes { raw in
-            var reader = CQLReader(UnsafeRawBufferPointer(rebasing: raw[FrameHeader.size...]))
-            guard let envelope = try? FrameEnvelope.read(&reader, header: header) else { return false }
-            return envelope.customPayload?.keys.contains { $0.hasPrefix("graph-") } ?? false
-        }
+        let raw = UnsafeRawBufferPointer(frame)
+        var reader = CQLReader(UnsafeRawBufferPointer(rebasing: raw[FrameHeader.size...]))
+        guard let envelope = try? FrameEnvelope.read(&reader, header: header) else { return false }
+        return envelope.customPayload?.keys.contains { $0.hasPrefix("graph-") } ?? false
     }
 
     /// The text of a PREPARE.

@@ -22,11 +22,22 @@ public final class LatencyHistogram: Sendable {
     /// Records one duration; call only from the thread that owns `shard` (the loop with that index).
     @inline(__always)
     public func record(nanoseconds: Int64, shard: Int) {
-        let s = shards[shard % shards.count]
-        var bucket = 0
-        while bucket < Self.bounds.count && nanoseconds > Self.bounds[bucket] { bucket += 1 }
-        s.add(1, at: bucket)
-        s.add(Int(max(0, nanoseconds)), at: Self.bounds.count + 1)
+        shards[shard % shards.count].record(nanoseconds: nanoseconds)
+    }
+
+    /// The shard a loop records into: its sessions keep it at hand, so a request pays no lookup.
+    func shard(for loop: Int) -> Shard { shards[loop % shards.count] }
+
+    /// The first bucket whose bound is >= `nanoseconds`: a binary search over the bounds (4 comparisons),
+    /// not a scan.
+    @inline(__always)
+    static func bucket(_ nanoseconds: Int64) -> Int {
+        var low = 0, high = bounds.count   // the answer is in low...high (high = +Inf)
+        while low < high {
+            let mid = (low + high) / 2
+            if nanoseconds > bounds[mid] { low = mid + 1 } else { high = mid }
+        }
+        return low
     }
 
     /// Every shard summed: per-bucket counts (the last one is +Inf), and the sum in nanoseconds.
@@ -68,6 +79,13 @@ public final class LatencyHistogram: Sendable {
         deinit {
             cells.deinitialize(count: count)
             cells.deallocate()
+        }
+
+        /// Records one duration; only from the loop that owns the shard.
+        @inline(__always)
+        func record(nanoseconds: Int64) {
+            add(1, at: LatencyHistogram.bucket(nanoseconds))
+            add(Int(max(0, nanoseconds)), at: count - 1)
         }
 
         @inline(__always)

@@ -9,6 +9,10 @@ final class LoopContext {
     let config: ProxyConfig
     let upstream: UpstreamCluster
     let metrics: ProxyMetrics
+    /// Request and byte counts of this loop, flushed into `metrics` before the loop sleeps.
+    let counts: LoopCounters
+    /// This loop's shard of the request-duration histogram.
+    let latency: LatencyHistogram.Shard
     let loopCount: Int
     private(set) var sessions: [ObjectIdentifier: ClientSession] = [:]
 
@@ -18,6 +22,10 @@ final class LoopContext {
         self.metrics = metrics
         self.config = config
         self.upstream = upstream
+        counts = LoopCounters(metrics: metrics)
+        latency = metrics.requestDuration.shard(for: loop.index)
+        let bound = LoopBound(counts, loop: loop)
+        loop.execute { loop.addBeforeSleep { bound.value.flush() } }
     }
 
     func add(_ session: ClientSession) { sessions[ObjectIdentifier(session)] = session }

@@ -16,7 +16,7 @@ public final class ProxyMetrics: Sendable {
 
     /// `loops`: how many event loops record (one histogram shard each).
     public init(loops: Int = 1) {
-        requestsByOpcode = (0...0x10).map { code in
+        requestsByOpcode = (0..<Self.opcodeSlots).map { code in
             let name = Opcode(rawValue: UInt8(code)).map { "\($0)".uppercased() } ?? "UNKNOWN"
             return Counter(label: "cql_proxy_requests_total", dimensions: [("opcode", name)])
         }
@@ -29,13 +29,17 @@ public final class ProxyMetrics: Sendable {
         clientTLSFailures = Counter(label: "cql_proxy_tls_handshake_failures_total", dimensions: [("side", "client")])
     }
 
-    func request(opcode: UInt8, bytes: Int) {
-        requestsByOpcode[Int(min(opcode, 0x10))].increment()
-        bytesIn.increment(by: bytes)
+    /// Opcodes 0 to 0x0F by name, the rest as UNKNOWN.
+    static let opcodeSlots = 0x11
+
+    /// Counts arrive in batches from each loop's `LoopCounters`.
+    func requests(opcode: Int, count: Int) { requestsByOpcode[opcode].increment(by: count) }
+
+    func bytes(received: Int, sent: Int) {
+        if received > 0 { bytesIn.increment(by: received) }
+        if sent > 0 { bytesOut.increment(by: sent) }
     }
 
-    func answered(after nanoseconds: Int64, loop: Int) { requestDuration.record(nanoseconds: nanoseconds, shard: loop) }
-    func sent(bytes: Int) { bytesOut.increment(by: bytes) }
     func retried() { retryCounter.increment() }
     func clientConnected() { clientConnections.increment() }
     func clientDisconnected() { clientConnections.decrement() }

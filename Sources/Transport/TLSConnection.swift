@@ -118,8 +118,10 @@ public final class TLSConnection: Connection, IOHandler, Flushable {
         } catch {
             throw .io(error.description)
         }
-        handshakeTimer = loop.schedule(after: handshakeTimeout) { [weak self] in
-            guard let self, self.state == .handshaking else { return }
+        // Strong: the timer is cancelled when the handshake ends or the connection closes, and a weak reference
+        // would give the connection a side table, putting every retain of it on the runtime's slow path.
+        handshakeTimer = loop.schedule(after: handshakeTimeout) {
+            guard self.state == .handshaking else { return }
             self.handshakeTimer = nil
             self.failHandshake(.handshakeTimeout)
         }

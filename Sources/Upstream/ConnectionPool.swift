@@ -83,12 +83,14 @@ public final class ConnectionPool {
     }
 
     private func pick(for ordering: KeyspaceOrdering, skipping: UUID?) -> UpstreamConnection? {
-        guard !order.isEmpty else { return nil }
-        for step in 0..<order.count {
-            let index = (cursor + step) % order.count
+        let n = order.count
+        guard n > 0 else { return nil }
+        var index = cursor < n ? cursor : 0
+        for _ in 0..<n {
             let slot = order[index]
+            index = index + 1 == n ? 0 : index + 1   // no division per request
             guard !slot.connections.isEmpty, skipping == nil || slot.host.hostID != skipping else { continue }
-            cursor = (index + 1) % order.count
+            cursor = index
             var best: UpstreamConnection?
             for connection in slot.connections where connection.hasFreeStream {
                 if connection.isImmediate(for: ordering) { return connection }

@@ -9,22 +9,18 @@ public protocol UpstreamResponseHandler: AnyObject {
     func upstreamDidFail(_ request: ClientRequest, error: UpstreamError, from connection: UpstreamConnection)
 }
 
-/// A client's request in flight upstream: enough to route the answer back, and nothing more.
-public struct ClientRequest {
-    public let handler: UpstreamResponseHandler
-    public let clientStream: StreamID
-    public let opcode: UInt8
-    public let ordering: KeyspaceOrdering
-    /// For the handler's own bookkeeping.
-    public let tag: UInt32
+/// A client's request in flight upstream: enough to route the answer back. A class, so that the stream table
+/// holds one reference and the answer hands the very object back: the proxy's session subclasses it for
+/// its own bookkeeping (retries, timing) and pools the objects, so nothing is allocated per request.
+open class ClientRequest {
+    public final let handler: UpstreamResponseHandler
+    public final var clientStream: StreamID
+    public final var ordering: KeyspaceOrdering
 
-    public init(handler: UpstreamResponseHandler, clientStream: StreamID, opcode: UInt8,
-                ordering: KeyspaceOrdering, tag: UInt32 = 0) {
+    public init(handler: UpstreamResponseHandler, clientStream: StreamID, ordering: KeyspaceOrdering) {
         self.handler = handler
         self.clientStream = clientStream
-        self.opcode = opcode
         self.ordering = ordering
-        self.tag = tag
     }
 }
 
@@ -50,40 +46,32 @@ enum PendingRequest {
 /// protocol's 32768, so an idle connection costs a few KB, not a megabyte. A request that timed out keeps
 /// its id until the late answer arrives (or the connection dies): reusing it earlier would hand that late
 /// answer to the wrong request.
+///
+/// Storage is manual (`StreamSlots`): allocate and complete run twice per request, and array storage paid
+/// a uniqueness check and bounds checks per access, and a retain and release to copy a slot out.
 struct StreamTable {
     static let maxStreams = 32768
 
-    /// Client requests and the proxy's own live in separate columns: a slot of the common kind is then a
-    /// plain `ClientRequest?`, which the compiler frees inline. (One enum of both went through generic
-    /// value-witness calls on every completion: 8% of the proxy's instructions under load.)
-    private var clients: [ClientRequest?] = Array(repeating: nil, count: 128)
+    private var slots = StreamSlots(capacity: 128)
+    /// The proxy's own requests (handshake, heartbeats, USE, re-prepares): rare, so a dictionary.
     private var internals: [Int16: InternalCompletion] = [:]
-    private var sentAt: [Int64] = Array(repeating: 0, count: 128)
     private var timedOut: Set<Int16> = []
-    private var used: [Bool] = Array(repeating: false, count: 128)
-    private var free: [Int16] = (0..<128).reversed().map { Int16($0) }
     private(set) var inFlight = 0
 
-    var hasFreeStream: Bool { !free.isEmpty || clients.count < StreamTable.maxStreams }
+    var hasFreeStream: Bool { slots.freeCount > 0 || slots.capacity < StreamTable.maxStreams }
 
     mutating func allocate(_ request: PendingRequest, now: Int64) -> StreamID? {
-        if free.isEmpty {
-            guard clients.count < StreamTable.maxStreams else { return nil }
-            let old = clients.count
-            let new = min(old * 2, StreamTable.maxStreams)
-            clients.append(contentsOf: repeatElement(nil, count: new - old))
-            sentAt.append(contentsOf: repeatElement(0, count: new - old))
-            used.append(contentsOf: repeatElement(false, count: new - old))
-            free.append(contentsOf: (old..<new).reversed().map { Int16($0) })
+        if slots.freeCount == 0 {
+            guard slots.capacity < StreamTable.maxStreams else { return nil }
+            slots.grow(to: min(slots.capacity * 2, StreamTable.maxStreams))
         }
-        let id = free.removeLast()
-        let index = Int(id)
+        let id = slots.popFree()
         switch request {
-        case .client(let request): clients[index] = request
-        case .internalRequest(let completion): internals[id] = completion
+        case .client(let request): slots.store(request, at: Int(id), now: now)
+        case .internalRequest(let completion):
+            internals[id] = completion
+            slots.store(nil, at: Int(id), now: now)
         }
-        used[index] = true
-        sentAt[index] = now
         inFlight += 1
         return StreamID(id)
     }
@@ -91,15 +79,14 @@ struct StreamTable {
     /// Frees the id; nil when nothing waits on it any more (unknown, or already timed out).
     mutating func complete(_ id: StreamID) -> PendingRequest? {
         let index = Int(id.rawValue)
-        guard index >= 0, index < used.count, used[index] else { return nil }
-        used[index] = false
-        free.append(id.rawValue)
-        let pending: PendingRequest? = if let request = clients[index] {
-            .client(request)
+        guard index >= 0, index < slots.capacity, slots.isUsed(index) else { return nil }
+        let client = slots.release(index)
+        let pending: PendingRequest?
+        if let client {
+            pending = .client(client)
         } else {
-            internals.removeValue(forKey: id.rawValue).map { .internalRequest($0) }
+            pending = internals.removeValue(forKey: id.rawValue).map { .internalRequest($0) }
         }
-        clients[index] = nil
         if !timedOut.isEmpty, timedOut.remove(id.rawValue) != nil { return nil }
         inFlight -= 1
         return pending
@@ -109,10 +96,10 @@ struct StreamTable {
     mutating func expire(sentBefore deadline: Int64) -> [PendingRequest] {
         guard inFlight > 0 else { return [] }
         var expired: [PendingRequest] = []
-        for i in used.indices where used[i] && sentAt[i] < deadline && !timedOut.contains(Int16(i)) {
+        for i in 0..<slots.capacity where slots.isUsed(i) && slots.sentAt(i) < deadline && !timedOut.contains(Int16(i)) {
             timedOut.insert(Int16(i))
             inFlight -= 1
-            if let request = clients[i] {
+            if let request = slots.client(i) {
                 expired.append(.client(request))
             } else if let completion = internals[Int16(i)] {
                 expired.append(.internalRequest(completion))
@@ -124,8 +111,8 @@ struct StreamTable {
     /// Empties the table, returning what was still waiting.
     mutating func removeAll() -> [PendingRequest] {
         var pending: [PendingRequest] = []
-        for i in used.indices where used[i] && !timedOut.contains(Int16(i)) {
-            if let request = clients[i] {
+        for i in 0..<slots.capacity where slots.isUsed(i) && !timedOut.contains(Int16(i)) {
+            if let request = slots.client(i) {
                 pending.append(.client(request))
             } else if let completion = internals[Int16(i)] {
                 pending.append(.internalRequest(completion))
@@ -133,5 +120,86 @@ struct StreamTable {
         }
         self = StreamTable()
         return pending
+    }
+}
+
+/// The stream table's columns in manually managed memory. Reference semantics: a `StreamTable` is never
+/// copied (it lives in its connection), so no copy-on-write is needed, and none is paid for.
+final class StreamSlots {
+    private(set) var capacity = 0
+    private(set) var freeCount = 0
+    private var clients: UnsafeMutablePointer<ClientRequest?>
+    private var sentAtColumn: UnsafeMutablePointer<Int64>
+    private var used: UnsafeMutablePointer<Bool>
+    private var free: UnsafeMutablePointer<Int16>
+
+    init(capacity: Int) {
+        clients = .allocate(capacity: 0)
+        sentAtColumn = .allocate(capacity: 0)
+        used = .allocate(capacity: 0)
+        free = .allocate(capacity: 0)
+        grow(to: capacity)
+    }
+
+    deinit {
+        clients.deinitialize(count: capacity)
+        clients.deallocate()
+        sentAtColumn.deallocate()
+        used.deallocate()
+        free.deallocate()
+    }
+
+    /// Adds ids `capacity..<newCapacity`, free, handed out lowest first.
+    func grow(to newCapacity: Int) {
+        let old = capacity
+        let newClients = UnsafeMutablePointer<ClientRequest?>.allocate(capacity: newCapacity)
+        newClients.moveInitialize(from: clients, count: old)
+        (newClients + old).initialize(repeating: nil, count: newCapacity - old)
+        clients.deallocate()
+        clients = newClients
+        sentAtColumn = Self.regrow(sentAtColumn, from: old, to: newCapacity, filler: 0)
+        used = Self.regrow(used, from: old, to: newCapacity, filler: false)
+        let newFree = UnsafeMutablePointer<Int16>.allocate(capacity: newCapacity)
+        newFree.moveInitialize(from: free, count: freeCount)
+        free.deallocate()
+        free = newFree
+        for id in (old..<newCapacity).reversed() {
+            free[freeCount] = Int16(id)
+            freeCount += 1
+        }
+        capacity = newCapacity
+    }
+
+    private static func regrow<T>(_ p: UnsafeMutablePointer<T>, from old: Int, to new: Int, filler: T) -> UnsafeMutablePointer<T> {
+        let grown = UnsafeMutablePointer<T>.allocate(capacity: new)
+        grown.moveInitialize(from: p, count: old)
+        (grown + old).initialize(repeating: filler, count: new - old)
+        p.deallocate()
+        return grown
+    }
+
+    @inline(__always) func popFree() -> Int16 {
+        freeCount -= 1
+        return free[freeCount]
+    }
+
+    @inline(__always) func isUsed(_ i: Int) -> Bool { used[i] }
+    @inline(__always) func sentAt(_ i: Int) -> Int64 { sentAtColumn[i] }
+    @inline(__always) func client(_ i: Int) -> ClientRequest? { clients[i] }
+
+    @inline(__always) func store(_ request: ClientRequest?, at i: Int, now: Int64) {
+        clients[i] = request
+        used[i] = true
+        sentAtColumn[i] = now
+    }
+
+    /// Frees slot `i`, moving its client request out (no retain and release to copy it).
+    @inline(__always) func release(_ i: Int) -> ClientRequest? {
+        used[i] = false
+        free[freeCount] = Int16(i)
+        freeCount += 1
+        let client = (clients + i).move()
+        (clients + i).initialize(to: nil)
+        return client
     }
 }

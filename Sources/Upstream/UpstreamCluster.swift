@@ -53,9 +53,10 @@ public final class UpstreamCluster: @unchecked Sendable {
         let control = LoopBound(control, loop: group.loops[0])
         control.loop.execute { [self] in
             let c = control.value
-            c.onTopology = { [weak self] hosts, info in self?.topologyChanged(hosts, info) }
-            c.onStateChange = { [weak self] up in
-                guard let self else { return }
+            // Strong captures, cleared by `stop`: a weak reference would give the cluster a side table, and the
+            // data path retains it (the pool lookup) on every request, then on the runtime's slow path.
+            c.onTopology = { hosts, info in self.topologyChanged(hosts, info) }
+            c.onStateChange = { up in
                 let error = control.value.lastError.map { "\($0)" }
                 self.snapshot.withLock {
                     $0.connected = up
@@ -63,14 +64,20 @@ public final class UpstreamCluster: @unchecked Sendable {
                     $0.lastError = error
                 }
             }
-            c.onSchemaChange = { [weak self] change in self?.onSchemaChange?(change) }
+            c.onSchemaChange = { change in self.onSchemaChange?(change) }
             c.start()
         }
     }
 
     public func stop() {
         let control = LoopBound(control, loop: group.loops[0])
-        control.loop.execute { control.value.stop() }
+        control.loop.execute {
+            let c = control.value
+            c.stop()
+            c.onTopology = nil
+            c.onStateChange = nil
+            c.onSchemaChange = nil
+        }
         for loop in group.loops {
             let bound = LoopBound(self, loop: loop)
             loop.execute { for pool in bound.value.pools[loop.index].byVersion.values { pool.shutdown() } }

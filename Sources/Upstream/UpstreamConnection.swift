@@ -44,8 +44,11 @@ public final class UpstreamConnection: ConnectionDelegate {
         }
     }
 
-    /// Per node, summed over every loop's connections to it.
+    /// Per node, summed over every loop's connections to it. Moved by the difference since the last report,
+    /// once per read and per sweep rather than twice per request (an atomic compare-and-swap loop on a Double).
     private let inFlightMeter: Meter
+    private var clientInFlight = 0
+    private var reportedInFlight = 0
     private let openMeter: Meter
     private var heartbeat: TimerHandle?
     private var sweep: TimerHandle?
@@ -124,7 +127,7 @@ public final class UpstreamConnection: ConnectionDelegate {
 
     @discardableResult
     private func transmit(_ frame: UnsafeMutableRawBufferPointer, request: ClientRequest) -> Bool {
-        guard let stream = streams.allocate(.client(request), now: MonotonicClock.now()) else { return false }
+        guard let stream = streams.allocate(.client(request), now: loop.now) else { return false }
         switch request.ordering {
         case .independent: break
         case .dependent: dependentInFlight += 1
@@ -132,7 +135,7 @@ public final class UpstreamConnection: ConnectionDelegate {
         }
         FrameHeader.writeStreamID(stream, into: frame)
         connection.write(UnsafeRawBufferPointer(frame))
-        inFlightMeter.increment()
+        clientInFlight += 1
         return true
     }
 
@@ -224,7 +227,7 @@ public final class UpstreamConnection: ConnectionDelegate {
                 if !self.parked.isEmpty { self.pump() }
             }
         }
-        guard let stream = streams.allocate(.internalRequest(done), now: MonotonicClock.now()) else {
+        guard let stream = streams.allocate(.internalRequest(done), now: loop.now) else {
             done(.failure(.noConnectionAvailable))
             return
         }
@@ -261,7 +264,8 @@ public final class UpstreamConnection: ConnectionDelegate {
     // MARK: Input
 
     public func connectionDidRead(_ connection: Connection, buffer: ReadBuffer) {
-        lastHeardAt = MonotonicClock.now()
+        lastHeardAt = loop.now
+        defer { reportInFlight() }
         while !isClosed {
             switch buffer.nextFrame(maxBodyLength: config.maxFrameBodyLength) {
             case .incomplete:
@@ -274,6 +278,12 @@ public final class UpstreamConnection: ConnectionDelegate {
                 buffer.consume(frame.count)
             }
         }
+    }
+
+    private func reportInFlight() {
+        guard clientInFlight != reportedInFlight else { return }
+        inFlightMeter.increment(by: Double(clientInFlight - reportedInFlight))
+        reportedInFlight = clientInFlight
     }
 
     private func dispatch(_ header: FrameHeader, _ frame: UnsafeMutableRawBufferPointer) {
@@ -300,7 +310,7 @@ public final class UpstreamConnection: ConnectionDelegate {
 
     /// Releases the keyspace bookkeeping of a request that left the connection (answered or given up).
     private func finished(_ request: ClientRequest) {
-        inFlightMeter.decrement()
+        clientInFlight -= 1
         switch request.ordering {
         case .independent: break
         case .dependent: dependentInFlight -= 1
@@ -345,6 +355,7 @@ public final class UpstreamConnection: ConnectionDelegate {
         for entry in waiting { fail(entry, error) }
         if let handshake { self.handshake = nil; handshake.completion(.failure(error)) }
         connectionDidDrain(connection)
+        reportInFlight()
         onClose?(self, error)
         onClose = nil
     }
@@ -373,6 +384,7 @@ public final class UpstreamConnection: ConnectionDelegate {
         let period = min(config.requestTimeout / 4, .seconds(1))
         sweep = loop.schedule(after: period) {
             guard !self.isClosed else { return }
+            self.reportInFlight()
             let deadline = MonotonicClock.now() - self.config.requestTimeout.nanosecondCount
             let expired = self.streams.expire(sentBefore: deadline)
             if !expired.isEmpty {

@@ -1,5 +1,5 @@
 import Testing
-import Proxy
+@testable import Proxy
 
 @Suite struct LatencyHistogramTests {
     @Test("shards add up into cumulative Prometheus buckets, a sum in seconds and a count")
@@ -33,5 +33,19 @@ import Proxy
         let histogram = LatencyHistogram(name: "w", shards: 1)
         histogram.record(nanoseconds: 1, shard: 5)
         #expect(histogram.snapshot().counts.reduce(0, +) == 1)
+    }
+}
+
+@Suite struct LatencyBucketTests {
+    @Test("the binary search picks the bucket a linear scan would, at and around every bound")
+    func bucketMatchesLinearScan() {
+        func linear(_ ns: Int64) -> Int {
+            var bucket = 0
+            while bucket < LatencyHistogram.bounds.count && ns > LatencyHistogram.bounds[bucket] { bucket += 1 }
+            return bucket
+        }
+        var samples: [Int64] = [Int64.min, -1, 0, 1, Int64.max]
+        for bound in LatencyHistogram.bounds { samples += [bound - 1, bound, bound + 1] }
+        for ns in samples { #expect(LatencyHistogram.bucket(ns) == linear(ns), "at \(ns) ns") }
     }
 }

@@ -48,4 +48,32 @@ import TestSupport
         for k in Int16(0)..<128 { #expect(map[k]?.n == (k % 2 == 0 ? Int(k) : -Int(k))) }
         #expect(map.count == 128)
     }
+
+    @Test("insertIfAbsent and removeValue agree with a Dictionary, dense and hashed ids alike", arguments: [4, 5])
+    func singleProbeOperations(seed: UInt64) {
+        var rng = SeededRNG(seed: seed)
+        var map = StreamMap<Box>()
+        var reference: [Int16: Box] = [:]
+        func key() -> Int16 {
+            switch Int.random(in: 0..<3, using: &rng) {
+            case 0: return Int16.random(in: 0..<200, using: &rng)                       // dense
+            case 1: return Int16.random(in: 1000..<1100, using: &rng)                   // around the dense limit
+            default: return Int16.random(in: .min ... .max, using: &rng)                // anywhere, negative too
+            }
+        }
+        for step in 0..<20_000 {
+            let k = key()
+            if Bool.random(using: &rng) {
+                let box = Box(step)
+                let inserted = map.insertIfAbsent(k, box)
+                #expect(inserted == (reference[k] == nil))
+                if inserted { reference[k] = box }
+            } else {
+                #expect(map.removeValue(forKey: k) === reference.removeValue(forKey: k))
+            }
+            #expect(map.count == reference.count)
+        }
+        for (k, v) in reference { #expect(map[k] === v) }
+        #expect(Set(map.allValues.map(\.n)) == Set(reference.values.map(\.n)))
+    }
 }

@@ -36,14 +36,14 @@ import Testing
         let sink = Sink()
         var ids = Set<Int16>()
         for i in 0..<StreamTable.maxStreams {
-            let request = ClientRequest(handler: sink, clientStream: StreamID(Int16(i % 100)), opcode: 7, ordering: .independent)
+            let request = ClientRequest(handler: sink, clientStream: StreamID(Int16(i % 100)), ordering: .independent)
             guard let id = table.allocate(.client(request), now: 0) else { Issue.record("refused at \(i)"); return }
             ids.insert(id.rawValue)
         }
         #expect(ids.count == StreamTable.maxStreams)
         #expect(ids.allSatisfy { $0 >= 0 })
         #expect(!table.hasFreeStream)
-        let request = ClientRequest(handler: sink, clientStream: StreamID(1), opcode: 7, ordering: .independent)
+        let request = ClientRequest(handler: sink, clientStream: StreamID(1), ordering: .independent)
         #expect(table.allocate(.client(request), now: 0) == nil)
         #expect(table.complete(StreamID(5)) != nil)
         #expect(table.complete(StreamID(5)) == nil)
@@ -53,7 +53,7 @@ import Testing
     @Test func timedOutIdsStayReservedUntilTheLateAnswer() {
         var table = StreamTable()
         let sink = Sink()
-        let request = ClientRequest(handler: sink, clientStream: StreamID(9), opcode: 7, ordering: .independent)
+        let request = ClientRequest(handler: sink, clientStream: StreamID(9), ordering: .independent)
         let id = table.allocate(.client(request), now: 100)!
         #expect(table.expire(sentBefore: 50).isEmpty)
         #expect(table.expire(sentBefore: 200).count == 1)
