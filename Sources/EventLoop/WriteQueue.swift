@@ -57,9 +57,12 @@ public final class WriteQueue {
     public private(set) var count = 0
     private let pool: ChunkPool
 
-    /// The last chunk while it has unwritten bytes or room (it is in `chunks`, which keeps it alive): the
-    /// common append is a copy into it, with no array access and no reference counting.
-    private unowned(unsafe) var tail: ByteChunk?
+    /// The last chunk's next free byte and end, while it is in `chunks` (which keeps it alive): the common
+    /// append is a copy and a pointer bump, with no array access and no reference counting. The chunk's own
+    /// `count` catches up in `syncTail` before anything else reads it.
+    private var tailCursor: UnsafeMutableRawPointer?
+    private var tailEnd: UnsafeMutableRawPointer?
+    private var tailChunk: Unmanaged<ByteChunk>?
 
     public init(pool: ChunkPool) { self.pool = pool }
 
@@ -70,16 +73,23 @@ public final class WriteQueue {
     @inline(__always)
     public func append(_ bytes: UnsafeRawBufferPointer) {
         guard let src = bytes.baseAddress else { return }
-        if let tail, bytes.count <= tail.room {
-            (tail.base + tail.count).copyMemory(from: src, byteCount: bytes.count)
-            tail.count += bytes.count
+        if let cursor = tailCursor, bytes.count <= tailEnd! - cursor {
+            cursor.copyMemory(from: src, byteCount: bytes.count)
+            tailCursor = cursor + bytes.count
             count += bytes.count
             return
         }
         appendSlowly(src, bytes.count)
     }
 
+    /// Writes the fast path's progress back into the last chunk.
+    private func syncTail() {
+        guard let tailChunk, let tailCursor else { return }
+        tailChunk._withUnsafeGuaranteedRef { $0.count = tailCursor - $0.base }
+    }
+
     private func appendSlowly(_ source: UnsafeRawPointer, _ byteCount: Int) {
+        syncTail()
         var src = source
         var remaining = byteCount
         count += remaining
@@ -87,7 +97,6 @@ public final class WriteQueue {
             if head == chunks.count || chunks[chunks.count - 1].room == 0 {
                 // An empty queue starts small; a queue with more to hold gets large chunks.
                 chunks.append(pool.take(small: head == chunks.count))
-                tail = chunks[chunks.count - 1]
             }
             let chunk = chunks[chunks.count - 1]
             let n = min(remaining, chunk.room)
@@ -95,6 +104,9 @@ public final class WriteQueue {
             chunk.count += n
             src += n
             remaining -= n
+            tailChunk = Unmanaged.passUnretained(chunk)
+            tailCursor = chunk.base + chunk.count
+            tailEnd = chunk.base + chunk.capacity
         }
     }
 
@@ -104,6 +116,7 @@ public final class WriteQueue {
 
     /// Writes as much as the socket takes. Returns true when everything queued has left.
     public func flush(to fd: CInt) throws(IOError) -> Bool {
+        syncTail()
         var vectors = (iovec(), iovec(), iovec(), iovec(), iovec(), iovec(), iovec(), iovec(),
                        iovec(), iovec(), iovec(), iovec(), iovec(), iovec(), iovec(), iovec())
         while count > 0 {
@@ -142,7 +155,9 @@ public final class WriteQueue {
         }
         if head == chunks.count {
             chunks.removeAll(keepingCapacity: true)
-            tail = nil
+            tailChunk = nil
+            tailCursor = nil
+            tailEnd = nil
             head = 0
         } else if head > 64 {
             chunks.removeFirst(head)

@@ -38,12 +38,13 @@ public final class TCPConnection: Connection, IOHandler, Flushable {
         registration = try loop.register(raw, interest: [.readable, .readHangup], handler: self)
     }
 
-    public var isOpen: Bool { fd != nil }
+    /// A stored flag, not `fd != nil`: asked once or twice per frame.
+    public private(set) var isOpen = true
     public var pendingWriteCount: Int { output.count }
     public var isWriteBackedUp: Bool { backedUp }
 
     public func write(_ bytes: UnsafeRawBufferPointer) {
-        guard fd != nil else { return }
+        guard isOpen else { return }
         output.append(bytes)
         if output.count > limits.highWater { backedUp = true }
         if !flushQueued && !watchingWritable {
@@ -95,6 +96,7 @@ public final class TCPConnection: Connection, IOHandler, Flushable {
         guard let registration else { return }
         loop.unregister(registration)
         self.registration = nil
+        isOpen = false
         fd.take()?.close()
         delegate?.connectionDidClose(self, error: error)
         delegate = nil
