@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(name: "UpstreamTests", dependencies: ["Upstream", "CQLProtocol"]),
         .testTarget(name: "TransportTests", dependencies: ["Transport", "EventLoop", "Posix", "CQLMock"]),
         .testTarget(name: "CompressionTests", dependencies: ["Compression"]),
-        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "Transport", "Posix"]),
+        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "Transport", "Posix", "TestSupport"]),
         .target(name: "TestSupport", dependencies: ["Posix"], path: "Tests/TestSupport"),
         .testTarget(name: "AstraTests", dependencies: [
             "Astra", "Transport", "CQLMock", "HTTP", "EventLoop", "Posix", "CNGHTTP2",

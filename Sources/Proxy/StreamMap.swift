@@ -6,9 +6,10 @@
 /// is allocated until the first request; a removal shifts the rest of its run back, so there are no tombstones.
 struct StreamMap<Value: AnyObject> {
     static var denseLimit: Int { 1024 }
-    /// Ids 0..<dense.capacity. A class: the map lives in its session and is never copied, so the slots are
-    /// mutated in place with no copy-on-write check, and values are moved in and out without extra retains.
-    private var dense = DenseSlots<Value>()
+    /// Ids 0..<dense.capacity, made on the first such id (an idle client has none). A class: the map lives in
+    /// its session and is never copied, so the slots are mutated in place with no copy-on-write check, and
+    /// values are moved in and out without extra retains.
+    private var dense: DenseSlots<Value>?
     private var keys: [Int16] = []
     private var values: [Value?] = []
     private(set) var count = 0
@@ -21,7 +22,7 @@ struct StreamMap<Value: AnyObject> {
 
     subscript(key: Int16) -> Value? {
         get {
-            if key >= 0 && Int(key) < Self.denseLimit { return dense[Int(key)] }
+            if key >= 0 && Int(key) < Self.denseLimit { return dense?[Int(key)] }
             return find(key).map { values[$0]! }
         }
         set {
@@ -33,13 +34,15 @@ struct StreamMap<Value: AnyObject> {
         }
     }
 
-    var allValues: [Value] { dense.values + values.compactMap { $0 } }
+    var allValues: [Value] { (dense?.values ?? []) + values.compactMap { $0 } }
 
     /// Adds `value` unless `key` is present; false (and no change) when it is. One probe for the request path's
     /// "is this stream id free" and "take it".
     mutating func insertIfAbsent(_ key: Int16, _ value: Value) -> Bool {
         if key >= 0 && Int(key) < Self.denseLimit {
-            guard dense.insertIfEmpty(Int(key), value, limit: Self.denseLimit) else { return false }
+            let slots = dense ?? DenseSlots<Value>()
+            dense = slots
+            guard slots.insertIfEmpty(Int(key), value, limit: Self.denseLimit) else { return false }
             count += 1
             return true
         }
@@ -61,7 +64,7 @@ struct StreamMap<Value: AnyObject> {
     @discardableResult
     mutating func removeValue(forKey key: Int16) -> Value? {
         if key >= 0 && Int(key) < Self.denseLimit {
-            guard let value = dense.take(Int(key)) else { return nil }
+            guard let value = dense?.take(Int(key)) else { return nil }
             count -= 1
             return value
         }
@@ -90,8 +93,8 @@ struct StreamMap<Value: AnyObject> {
     /// Replaces the value of a key known to be present.
     private mutating func replace(_ key: Int16, _ value: Value) {
         if key >= 0 && Int(key) < Self.denseLimit {
-            _ = dense.take(Int(key))
-            _ = dense.insertIfEmpty(Int(key), value, limit: Self.denseLimit)
+            _ = dense?.take(Int(key))
+            _ = dense?.insertIfEmpty(Int(key), value, limit: Self.denseLimit)
         } else if let i = find(key) {
             values[i] = value
         }

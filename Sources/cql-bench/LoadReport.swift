@@ -17,27 +17,27 @@ struct LoadReport {
         let p = stats.samples.percentilesMicros([50, 99, 99.9])
         var fields: [(String, String)] = [
             ("rps", String(Int((Double(requests) / seconds).rounded()))),
-            ("p50_us", Self.number(p[0])),
-            ("p99_us", Self.number(p[1])),
-            ("p999_us", Self.number(p[2])),
+            ("p50_us", Self.fixed(p[0], decimals: 1)),
+            ("p99_us", Self.fixed(p[1], decimals: 1)),
+            ("p999_us", Self.fixed(p[2], decimals: 1)),
             ("requests", String(requests)),
             ("errors", String(stats.errors)),
             ("unexpected", String(stats.unexpected)),
             ("disconnects", String(stats.disconnects)),
             ("connections", String(connections)),
             ("depth", String(depth)),
-            ("duration_s", Self.number(seconds)),
+            ("duration_s", Self.fixed(seconds, decimals: 1)),
         ]
-        if let openSeconds { fields.append(("open_s", String(format2(openSeconds)))) }
+        if let openSeconds { fields.append(("open_s", Self.fixed(openSeconds, decimals: 2))) }
         if let serverCPU {
-            fields.append(("server_cpu_us_per_req", Self.cpuNumber(Self.perRequest(serverCPU.micros, requests))))
+            fields.append(("server_cpu_us_per_req", Self.fixed(Self.perRequest(serverCPU.micros, requests), decimals: 3)))
             fields.append(("server_rss_kib", String(serverCPU.rssKiB)))
         }
         if let upstreamCPUMicros {
-            fields.append(("upstream_cpu_us_per_req", Self.cpuNumber(Self.perRequest(upstreamCPUMicros, requests))))
+            fields.append(("upstream_cpu_us_per_req", Self.fixed(Self.perRequest(upstreamCPUMicros, requests), decimals: 3)))
         }
         if let clientCPUMicros {
-            fields.append(("client_cpu_us_per_req", Self.cpuNumber(Self.perRequest(clientCPUMicros, requests))))
+            fields.append(("client_cpu_us_per_req", Self.fixed(Self.perRequest(clientCPUMicros, requests), decimals: 3)))
         }
         return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
     }
@@ -46,28 +46,17 @@ struct LoadReport {
         requests > 0 ? Double(micros) / Double(requests) : 0
     }
 
-    /// Two decimals, plain notation.
-    private func format2(_ x: Double) -> String {
-        let hundredths = Int64((x * 100).rounded())
-        let tail = hundredths % 100
-        return "\(hundredths / 100).\(tail < 10 ? "0" : "")\(tail)"
-    }
-
-    /// CPU per request with three decimals: at 0.4 µs a tenth is 25%, too coarse for the ratios built on it
-    /// (the 10 ms tick resolution of /proc over a 2 s window is still about 1% at these rates).
-    static func cpuNumber(_ x: Double) -> String {
-        let thousandths = Int64((x * 1000).rounded())
-        let sign = thousandths < 0 ? "-" : ""
-        let a = abs(thousandths)
-        let tail = a % 1000
-        return "\(sign)\(a / 1000)." + String(repeating: "0", count: tail < 10 ? 2 : tail < 100 ? 1 : 0) + "\(tail)"
-    }
-
-    /// One decimal, plain notation.
-    static func number(_ x: Double) -> String {
-        let tenths = Int64((x * 10).rounded())
-        let sign = tenths < 0 ? "-" : ""
-        let a = abs(tenths)
-        return "\(sign)\(a / 10).\(a % 10)"
+    /// `x` with `decimals` decimals, plain notation. CPU per request gets three: at 0.3 µs a tenth is a third
+    /// of the figure (the 10 ms tick resolution of /proc over a 2 s window is still about 1% at these rates).
+    static func fixed(_ x: Double, decimals: Int) -> String {
+        var scale = 1.0
+        for _ in 0..<decimals { scale *= 10 }
+        let units = Int64((x * scale).rounded())
+        let sign = units < 0 ? "-" : ""
+        let a = abs(units)
+        guard decimals > 0 else { return "\(sign)\(a)" }
+        let divisor = Int64(scale)
+        let tail = String(a % divisor)
+        return "\(sign)\(a / divisor)." + String(repeating: "0", count: decimals - tail.count) + tail
     }
 }

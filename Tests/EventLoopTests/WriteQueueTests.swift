@@ -1,6 +1,7 @@
 import EventLoop
 import Glibc
 import Posix
+import TestSupport
 import Testing
 
 @Suite struct WriteQueueTests {
@@ -15,11 +16,8 @@ import Testing
         setsockopt(fds[0], SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<CInt>.size))
         setsockopt(fds[1], SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<CInt>.size))
 
-        var state = seed &* 0x9E37_79B9_7F4A_7C15
-        func next(_ bound: Int) -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int((state >> 33) % UInt64(bound))
-        }
+        var rng = SeededRNG(seed: seed)
+        func next(_ bound: Int) -> Int { Int.random(in: 0..<bound, using: &rng) }
         let queue = WriteQueue(pool: ChunkPool())
         var expected: [UInt8] = []
         for round in 0..<20 {
