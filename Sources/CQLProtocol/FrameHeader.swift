@@ -99,6 +99,7 @@ public struct FrameHeader: Hashable, Sendable {
 
     /// Rewrites the stream id of an encoded header in place (bytes 2–3): the proxy swaps client and upstream
     /// ids without re-encoding the frame. `header` must hold at least 4 bytes.
+    @inlinable
     public static func writeStreamID(_ id: StreamID, into header: UnsafeMutableRawBufferPointer) {
         precondition(header.count >= 4, "a frame header holds its stream id at bytes 2-3")
         let s = UInt16(bitPattern: id.rawValue)

@@ -7,7 +7,7 @@ extension ClientSession {
     /// Rewrites the consistency of a write request in `frame` when configured to. Reads are left alone.
     func rewriteWriteConsistency(_ opcode: Opcode, _ header: FrameHeader, _ frame: UnsafeMutableRawBufferPointer) {
         let unsupported = context.config.unsupportedWriteConsistencies
-        guard !unsupported.isEmpty, let body = frame.messageBody(header) else { return }
+        guard let body = frame.messageBody(header) else { return }
         let version = header.protocolVersion
         let offset: Int
         switch opcode {

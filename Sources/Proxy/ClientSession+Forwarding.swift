@@ -9,7 +9,6 @@ extension ClientSession {
     static let neutralKeyspace = "system"
 
     func route(_ opcode: Opcode, _ header: FrameHeader, _ frame: UnsafeMutableRawBufferPointer) {
-        let dependent: KeyspaceOrdering = keyspace.map { .dependent($0) } ?? .independent
         switch opcode {
         case .query:
             // Most queries are forwarded on a glance at their raw text; only a candidate for interception
@@ -18,8 +17,8 @@ extension ClientSession {
                 reply(.error(.protocolError("Malformed QUERY body")), stream: header.stream)
                 return
             }
-            guard InterceptedStatement.mightIntercept(utf8: text, currentKeyspace: keyspace) else {
-                forward(header, frame, ordering: dependent)
+            guard InterceptedStatement.mightIntercept(utf8: text, inSystemKeyspace: inSystemKeyspace) else {
+                forward(header, frame, ordering: keyspaceOrdering)
                 return
             }
             guard let view = try? QueryView(body: body, version: header.protocolVersion) else {
@@ -32,7 +31,7 @@ extension ClientSession {
             case .use?:
                 forward(header, frame, ordering: .barrier, tag: Self.useTag)
             case nil:
-                forward(header, frame, ordering: dependent)
+                forward(header, frame, ordering: keyspaceOrdering)
             }
         case .prepare:
             // Nodes derive a prepared id from the query and the session's keyspace. Connections are shared,
@@ -41,7 +40,7 @@ extension ClientSession {
             // and connection, and re-preparing it anywhere reproduces it.
             forward(header, frame, ordering: .dependent(keyspace ?? Self.neutralKeyspace))
         case .batch:
-            forward(header, frame, ordering: dependent)
+            forward(header, frame, ordering: keyspaceOrdering)
         case .execute where !usePreparedIDs.isEmpty:
             // EXECUTE of a prepared USE changes the connection's keyspace: it runs as a barrier, like USE.
             let id = frame.messageBody(header).flatMap { try? ExecuteView(body: $0, version: header.protocolVersion) }?.preparedID
@@ -75,16 +74,38 @@ extension ClientSession {
 
     /// Sends (or sends again) on a connection of the pool, preferring another node than `avoiding`.
     func send(_ request: InFlightRequest, avoiding: UpstreamConnection?, on chosen: UpstreamConnection? = nil) {
-        let version = request.header.protocolVersion
-        guard let pool = upstreamPool ?? context.upstream.pool(on: context.loop, version: version) else {
-            finish(request, .serverError("No upstream connection for protocol v\(version.rawValue) yet"))
+        // The data path: a first attempt that may go anywhere. (The general loop below paid three retain and
+        // release pairs more.)
+        if avoiding == nil, chosen == nil, case .independent = request.ordering, let poolAccess,
+           let upstream = poolAccess._withUnsafeGuaranteedRef({ $0.pickAny() }),
+           upstream.send(request.frame, request: request) {
+            if upstream.isWriteBackedUp { waitForUpstream(upstream) }
             return
         }
-        // A loop's pool for a version, once made, stays for the process's life; a session has one version.
-        upstreamPool = pool
+        let version = request.header.protocolVersion
+        let pool: ConnectionPool
+        if let cached = upstreamPool {
+            pool = cached
+        } else {
+            guard let found = context.upstream.pool(on: context.loop, version: version) else {
+                finish(request, .serverError("No upstream connection for protocol v\(version.rawValue) yet"))
+                return
+            }
+            // A loop's pool for a version, once made, stays for the process's life; a session has one version.
+            upstreamPool = found
+            pool = found
+        }
         // A connection whose stream ids are exhausted refuses; the pool then offers the next node.
         for _ in 0..<3 {
-            guard let upstream = chosen ?? pool.pick(for: request.ordering, avoiding: avoiding?.host.hostID) else { break }
+            let next: UpstreamConnection?
+            if let chosen {
+                next = chosen
+            } else if avoiding == nil, case .independent = request.ordering {
+                next = pool.pickAny()
+            } else {
+                next = pool.pick(for: request.ordering, avoiding: avoiding?.host.hostID)
+            }
+            guard let upstream = next else { break }
             if upstream.send(request.frame, request: request) {
                 if upstream.isWriteBackedUp { waitForUpstream(upstream) }
                 return
@@ -114,18 +135,21 @@ extension ClientSession: UpstreamResponseHandler {
                handleError(error, request: request, from: upstream) {
                 return
             }
-            inFlight[request.clientStream.rawValue] = nil
-        } else {
-            guard inFlight.removeValue(forKey: request.clientStream.rawValue) === request else { return }
         }
+        // The map's reference goes back to the pool below: no retain to give it back.
+        guard let finished = inFlight.remove(request.clientStream.rawValue, ifIdenticalTo: request) else { return }
         context.latency.record(nanoseconds: context.loop.now - request.startedAt)
-        if header.opcode == Opcode.result.rawValue, let body = frame.messageBody(header) {
-            noteResult(body, of: request)
+        if header.opcode == Opcode.result.rawValue {
+            // Only a USE's or a PREPARE's answer teaches anything: the others (nearly all) are not looked into.
+            if request.tag == Self.useTag || request.header.opcode == Opcode.prepare.rawValue,
+               let body = frame.messageBody(header) {
+                noteResult(body, of: request)
+            }
         } else if header.opcode == Opcode.error.rawValue, let body = frame.messageBody(header), body.count >= 4 {
             context.metrics.error(code: ErrorCode(rawValue: Int32(bitPattern: UInt32(body[0]) << 24 | UInt32(body[1]) << 16 | UInt32(body[2]) << 8 | UInt32(body[3]))))
         }
         writeToClient(UnsafeRawBufferPointer(frame))
-        if connection.isOpen { requestPool.give(request) }   // a closed session keeps no pool (it would hold the session)
+        if connection.isOpen { requestPool.give(finished) }   // a closed session keeps no pool (it would hold the session)
         checkOwnBackPressure()
     }
 

@@ -15,7 +15,15 @@ final class ClientSession: ConnectionDelegate {
     /// STARTUP was answered with AUTHENTICATE; waiting for the client's credentials.
     var awaitingAuthentication = false
     /// The client's keyspace (USE); its QUERY/PREPARE/BATCH need upstream connections in that keyspace.
-    var keyspace: String?
+    var keyspace: String? {
+        didSet {
+            keyspaceOrdering = keyspace.map { .dependent($0) } ?? .independent
+            inSystemKeyspace = keyspace == "system"
+        }
+    }
+    /// What `keyspace` means for a QUERY or BATCH: kept with it, so a request does not build it anew.
+    private(set) var keyspaceOrdering = KeyspaceOrdering.independent
+    private(set) var inSystemKeyspace = false
     private var events: Set<String> = []
     /// The body codec the client chose in STARTUP. Upstream connections never compress (they are shared by
     /// clients with different choices, and UNPREPARED must stay readable), so bodies are converted here.
@@ -23,7 +31,11 @@ final class ClientSession: ConnectionDelegate {
     /// Ids of the USE statements this client prepared: their EXECUTEs change the keyspace.
     var usePreparedIDs: Set<[UInt8]> = []
     /// This loop's upstream pool for the session's protocol version, found on the first forwarded request.
-    var upstreamPool: ConnectionPool?
+    var upstreamPool: ConnectionPool? {
+        didSet { poolAccess = upstreamPool.map { Unmanaged.passUnretained($0) } }
+    }
+    /// `upstreamPool` without a retain and release per request: `upstreamPool` keeps the pool alive.
+    private(set) var poolAccess: Unmanaged<ConnectionPool>?
     /// Forwarded requests by the client's stream id.
     var inFlight = StreamMap<InFlightRequest>()
     var requestPool = InFlightRequest.Pool()
@@ -79,6 +91,11 @@ final class ClientSession: ConnectionDelegate {
                 skipping -= n
                 if skipping > 0 { return }
             }
+            if let (header, frame) = buffer.wholeFrame(maxBodyLength: context.config.maxFrameBodyLength) {
+                handle(header, frame)
+                buffer.consume(frame.count)
+                continue
+            }
             switch buffer.nextFrame(maxBodyLength: context.config.maxFrameBodyLength) {
             case .incomplete:
                 return
@@ -130,6 +147,15 @@ final class ClientSession: ConnectionDelegate {
     }
 
     private func handle(_ header: FrameHeader, _ frame: UnsafeMutableRawBufferPointer) {
+        // The data path: a plain request of a started session, in the version it started with. Every check
+        // below has passed for that version already.
+        if isStarted, let version, header.version == version.rawValue, !header.isResponse,
+           header.flags.rawValue & FrameFlags.compression.rawValue == 0, let opcode = Self.forwarded(header.opcode) {
+            context.counts.request(opcode: header.opcode, bytes: frame.count)
+            if context.rewritesWriteConsistency { rewriteWriteConsistency(opcode, header, frame) }
+            route(opcode, header, frame)
+            return
+        }
         if !header.flags.contains(.compression) { context.counts.request(opcode: header.opcode, bytes: frame.count) }
         let frameVersion = header.protocolVersion
         guard !header.isResponse else {
@@ -167,10 +193,22 @@ final class ClientSession: ConnectionDelegate {
                 reply(.error(.protocolError("Unexpected message \(opcode), expecting STARTUP or OPTIONS")), stream: header.stream)
                 return
             }
-            rewriteWriteConsistency(opcode, header, frame)
+            if context.rewritesWriteConsistency { rewriteWriteConsistency(opcode, header, frame) }
             route(opcode, header, frame)
         default:
             reply(.error(.protocolError("Unexpected opcode \(header.opcode)")), stream: header.stream)
+        }
+    }
+
+    /// The opcodes forwarded upstream, without the general `Opcode(rawValue:)`.
+    @inline(__always)
+    private static func forwarded(_ raw: UInt8) -> Opcode? {
+        switch raw {
+        case Opcode.query.rawValue: return .query
+        case Opcode.execute.rawValue: return .execute
+        case Opcode.prepare.rawValue: return .prepare
+        case Opcode.batch.rawValue: return .batch
+        default: return nil
         }
     }
 

@@ -91,10 +91,10 @@ final class InFlightRequest: ClientRequest {
 
         /// Takes back a finished request, once nothing of the session will use it again. A re-prepare
         /// callback may still hold it: it checks `generation`, so the reuse cannot mislead it.
-        mutating func give(_ request: InFlightRequest) {
+        mutating func give(_ request: consuming InFlightRequest) {
             guard count < Self.keep, request.byteCapacity <= Self.largestKeptFrame else { return }
             request.nextFree = head.take()
-            head = request
+            head = consume request
             count += 1
         }
 

@@ -14,6 +14,8 @@ final class LoopContext {
     /// This loop's shard of the request-duration histogram.
     let latency: LatencyHistogram.Shard
     let loopCount: Int
+    /// `config.unsupportedWriteConsistencies` is not empty: asked per request, without touching the set.
+    let rewritesWriteConsistency: Bool
     private(set) var sessions: [ObjectIdentifier: ClientSession] = [:]
 
     init(loop: EventLoop, config: ProxyConfig, upstream: UpstreamCluster, metrics: ProxyMetrics, loopCount: Int) {
@@ -21,6 +23,7 @@ final class LoopContext {
         self.loopCount = loopCount
         self.metrics = metrics
         self.config = config
+        rewritesWriteConsistency = !config.unsupportedWriteConsistencies.isEmpty
         self.upstream = upstream
         counts = LoopCounters(metrics: metrics)
         latency = metrics.requestDuration.shard(for: loop.index)

@@ -40,9 +40,8 @@ struct StreamMap<Value: AnyObject> {
     /// "is this stream id free" and "take it".
     mutating func insertIfAbsent(_ key: Int16, _ value: Value) -> Bool {
         if key >= 0 && Int(key) < Self.denseLimit {
-            let slots = dense ?? DenseSlots<Value>()
-            dense = slots
-            guard slots.insertIfEmpty(Int(key), value, limit: Self.denseLimit) else { return false }
+            if dense == nil { dense = DenseSlots<Value>() }   // written once: a store per request cost a retain
+            guard dense.unsafelyUnwrapped.insertIfEmpty(Int(key), value, limit: Self.denseLimit) else { return false }
             count += 1
             return true
         }
@@ -72,6 +71,21 @@ struct StreamMap<Value: AnyObject> {
         let value = values[i]
         removeAt(i)
         return value
+    }
+
+    /// Removes the value for `key` if it is `value` itself, and hands it back (owned: the caller can pass it on
+    /// without a retain). Another request under the same id (the client reused an id whose request the proxy
+    /// already answered) stays.
+    mutating func remove(_ key: Int16, ifIdenticalTo value: Value) -> Value? {
+        if key >= 0 && Int(key) < Self.denseLimit {
+            guard let dense, dense[Int(key)] === value, let removed = dense.take(Int(key)) else { return nil }
+            count -= 1
+            return removed
+        }
+        guard let i = find(key), values[i] === value else { return nil }
+        let removed = values[i]
+        removeAt(i)
+        return removed
     }
 
     @inline(__always)

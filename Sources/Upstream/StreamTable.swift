@@ -60,20 +60,29 @@ struct StreamTable {
 
     var hasFreeStream: Bool { slots.freeCount > 0 || slots.capacity < StreamTable.maxStreams }
 
-    mutating func allocate(_ request: PendingRequest, now: Int64) -> StreamID? {
-        if slots.freeCount == 0 {
-            guard slots.capacity < StreamTable.maxStreams else { return nil }
-            slots.grow(to: min(slots.capacity * 2, StreamTable.maxStreams))
-        }
+    /// A stream id for a client's request (the data path: no enum to wrap the request in).
+    mutating func allocate(client request: ClientRequest, now: Int64) -> StreamID? {
+        guard slots.freeCount > 0 || growSlots() else { return nil }
         let id = slots.popFree()
-        switch request {
-        case .client(let request): slots.store(request, at: Int(id), now: now)
-        case .internalRequest(let completion):
-            internals[id] = completion
-            slots.store(nil, at: Int(id), now: now)
-        }
+        slots.store(request, at: Int(id), now: now)
         inFlight += 1
         return StreamID(id)
+    }
+
+    /// A stream id for one of the proxy's own requests.
+    mutating func allocate(internal completion: @escaping InternalCompletion, now: Int64) -> StreamID? {
+        guard slots.freeCount > 0 || growSlots() else { return nil }
+        let id = slots.popFree()
+        internals[id] = completion
+        slots.store(nil, at: Int(id), now: now)
+        inFlight += 1
+        return StreamID(id)
+    }
+
+    private func growSlots() -> Bool {
+        guard slots.capacity < StreamTable.maxStreams else { return false }
+        slots.grow(to: min(slots.capacity * 2, StreamTable.maxStreams))
+        return true
     }
 
     /// Frees the id; nil when nothing waits on it any more (unknown, or already timed out).

@@ -127,7 +127,7 @@ public final class UpstreamConnection: ConnectionDelegate {
 
     @discardableResult
     private func transmit(_ frame: UnsafeMutableRawBufferPointer, request: ClientRequest) -> Bool {
-        guard let stream = streams.allocate(.client(request), now: loop.now) else { return false }
+        guard let stream = streams.allocate(client: request, now: loop.now) else { return false }
         switch request.ordering {
         case .independent: break
         case .dependent: dependentInFlight += 1
@@ -227,7 +227,7 @@ public final class UpstreamConnection: ConnectionDelegate {
                 if !self.parked.isEmpty { self.pump() }
             }
         }
-        guard let stream = streams.allocate(.internalRequest(done), now: loop.now) else {
+        guard let stream = streams.allocate(internal: done, now: loop.now) else {
             done(.failure(.noConnectionAvailable))
             return
         }
@@ -267,6 +267,11 @@ public final class UpstreamConnection: ConnectionDelegate {
         lastHeardAt = loop.now
         defer { reportInFlight() }
         while !isClosed {
+            if let (header, frame) = buffer.wholeFrame(maxBodyLength: config.maxFrameBodyLength) {
+                dispatch(header, frame)
+                buffer.consume(frame.count)
+                continue
+            }
             switch buffer.nextFrame(maxBodyLength: config.maxFrameBodyLength) {
             case .incomplete:
                 return
@@ -300,7 +305,8 @@ public final class UpstreamConnection: ConnectionDelegate {
                 completion(.failure(.unexpectedResponse("\(error)")))
             }
         case .client(let request):
-            if header.opcode == Opcode.result.rawValue, let ks = Self.setKeyspaceName(frame, header) { keyspace = ks }
+            if header.opcode == Opcode.result.rawValue, Self.mightSetKeyspace(frame, header),
+               let ks = Self.setKeyspaceName(frame, header) { keyspace = ks }
             FrameHeader.writeStreamID(request.clientStream, into: frame)
             finished(request)
             request.handler.upstreamDidRespond(frame, header: header, request: request, from: self)
@@ -323,6 +329,13 @@ public final class UpstreamConnection: ConnectionDelegate {
         var reader = CQLReader(frame.messageBody(header) ?? UnsafeRawBufferPointer(start: nil, count: 0))
         return try ResponseMessage.read(&reader, opcode: Opcode(rawValue: header.opcode) ?? .error,
                                         version: ProtocolVersion(rawValue: header.version))
+    }
+
+    /// False when a RESULT is surely not SET_KEYSPACE: without flags its kind is at a fixed offset, so nearly
+    /// every answer is ruled out here, inline.
+    @inline(__always)
+    static func mightSetKeyspace(_ frame: UnsafeMutableRawBufferPointer, _ header: FrameHeader) -> Bool {
+        header.flags.rawValue != 0 || frame.count >= FrameHeader.size + 4 && frame[FrameHeader.size + 3] == 3
     }
 
     /// The keyspace of a RESULT SET_KEYSPACE frame, read without decoding anything else.

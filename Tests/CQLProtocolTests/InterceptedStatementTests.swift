@@ -1,4 +1,5 @@
 import CQLProtocol
+import TestSupport
 import Testing
 
 @Suite struct InterceptedStatementTests {
@@ -69,6 +70,37 @@ import Testing
             }
         }
         #expect(intercepted > 1000)
+        // The word-at-a-time scans against a byte-at-a-time reference: "system" in any case at every offset,
+        // texts long and short (the 8-byte loads, the overlapping last word, the byte loop).
+        func reference(_ text: String, _ inSystem: Bool) -> Bool {
+            let b = Array(text.utf8).map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+            var i = 0
+            while i < b.count, [0x20, 0x09, 0x0A, 0x0D].contains(b[i]) { i += 1 }
+            func word(_ w: String) -> Bool {
+                let w = Array(w.utf8)
+                guard b.count - i >= w.count, Array(b[i..<i + w.count]) == w else { return false }
+                guard i + w.count < b.count else { return true }
+                let after = b[i + w.count]
+                return !(after == 0x5F || (after >= 0x61 && after <= 0x7A) || (after >= 0x30 && after <= 0x39))
+            }
+            if word("use") { return true }
+            guard word("select") || (i < b.count && (b[i] == 0x2D || b[i] == 0x2F)) else { return false }
+            if inSystem { return true }
+            let target = Array("system".utf8)
+            return b.count - i >= 6 && (i...(b.count - 6)).contains { Array(b[$0..<$0 + 6]) == target }
+        }
+        var seeded = SeededRNG(seed: 6)
+        let pieces = ["SELECT ", "select", " ", "x", "ks.t", "SyStEm", "system", "SYSTE", "m", "M", "mm", "syst",
+                      "\n", "use", "USE ", "-- ", "/*", "é", "_", "1", "where k = ?", "FROM "]
+        for _ in 0..<20_000 {
+            let count = Int.random(in: 0..<14, using: &seeded)
+            let text = (0..<count).map { _ in pieces.randomElement(using: &seeded)! }.joined()
+            for inSystem in [false, true] {
+                var t = text
+                let fast = t.withUTF8 { InterceptedStatement.mightIntercept(utf8: UnsafeRawBufferPointer($0), inSystemKeyspace: inSystem) }
+                #expect(fast == reference(text, inSystem), "\(text.debugDescription), in system: \(inSystem)")
+            }
+        }
         for ordinary in ["SELECT v FROM bench.kv WHERE k = ?", "INSERT INTO system_x.t (a) VALUES (1)",
                          "UPDATE ks.t SET v = 1 WHERE k = 2", "  select * from ks.users", "user_defined"] {
             #expect(!might(ordinary, nil), "\(ordinary) should be forwarded on sight")

@@ -37,7 +37,7 @@ import Testing
 }
 
 @Suite struct LatencyBucketTests {
-    @Test("the binary search picks the bucket a linear scan would, at and around every bound")
+    @Test("the bit-length lookup picks the bucket a linear scan would, at and around every bound and power of two")
     func bucketMatchesLinearScan() {
         func linear(_ ns: Int64) -> Int {
             var bucket = 0
@@ -46,6 +46,17 @@ import Testing
         }
         var samples: [Int64] = [Int64.min, -1, 0, 1, Int64.max]
         for bound in LatencyHistogram.bounds { samples += [bound - 1, bound, bound + 1] }
+        for shift in 0..<63 { samples += [(Int64(1) << shift) - 1, Int64(1) << shift, (Int64(1) << shift) + 1] }
         for ns in samples { #expect(LatencyHistogram.bucket(ns) == linear(ns), "at \(ns) ns") }
+    }
+
+    @Test("the first candidate of each bit length is the bucket of that length's least value")
+    func firstCandidateTable() {
+        #expect(LatencyHistogram.firstCandidate.count == 65)
+        for length in 1..<64 {
+            let least = Int64(1) << (length - 1)
+            let expected = LatencyHistogram.bounds.firstIndex { $0 >= least } ?? LatencyHistogram.bounds.count
+            #expect(Int(LatencyHistogram.firstCandidate[length]) == expected, "bit length \(length)")
+        }
     }
 }

@@ -37,30 +37,30 @@ import Testing
         var ids = Set<Int16>()
         for i in 0..<StreamTable.maxStreams {
             let request = ClientRequest(handler: sink, clientStream: StreamID(Int16(i % 100)), ordering: .independent)
-            guard let id = table.allocate(.client(request), now: 0) else { Issue.record("refused at \(i)"); return }
+            guard let id = table.allocate(client: request, now: 0) else { Issue.record("refused at \(i)"); return }
             ids.insert(id.rawValue)
         }
         #expect(ids.count == StreamTable.maxStreams)
         #expect(ids.allSatisfy { $0 >= 0 })
         #expect(!table.hasFreeStream)
         let request = ClientRequest(handler: sink, clientStream: StreamID(1), ordering: .independent)
-        #expect(table.allocate(.client(request), now: 0) == nil)
+        #expect(table.allocate(client: request, now: 0) == nil)
         #expect(table.complete(StreamID(5)) != nil)
         #expect(table.complete(StreamID(5)) == nil)
-        #expect(table.allocate(.client(request), now: 0) == StreamID(5))
+        #expect(table.allocate(client: request, now: 0) == StreamID(5))
     }
 
     @Test func timedOutIdsStayReservedUntilTheLateAnswer() {
         var table = StreamTable()
         let sink = Sink()
         let request = ClientRequest(handler: sink, clientStream: StreamID(9), ordering: .independent)
-        let id = table.allocate(.client(request), now: 100)!
+        let id = table.allocate(client: request, now: 100)!
         #expect(table.expire(sentBefore: 50).isEmpty)
         #expect(table.expire(sentBefore: 200).count == 1)
         #expect(table.inFlight == 0)
         // The id is not handed out again while the node may still answer on it...
-        for _ in 0..<127 { _ = table.allocate(.client(request), now: 300) }
-        let next = table.allocate(.client(request), now: 300)
+        for _ in 0..<127 { _ = table.allocate(client: request, now: 300) }
+        let next = table.allocate(client: request, now: 300)
         #expect(next != id)
         // ...and the late answer is dropped, freeing it.
         #expect(table.complete(id) == nil)

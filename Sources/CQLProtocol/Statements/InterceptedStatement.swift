@@ -9,7 +9,7 @@ public enum InterceptedStatement: Hashable, Sendable {
     /// starts with USE, or a SELECT mentioning "system", is tokenized.
     public static func classify(_ query: String, currentKeyspace: String? = nil) -> InterceptedStatement? {
         var text = query
-        switch text.withUTF8({ candidate(UnsafeRawBufferPointer($0), currentKeyspace: currentKeyspace) }) {
+        switch text.withUTF8({ candidate(UnsafeRawBufferPointer($0), inSystemKeyspace: currentKeyspace == "system") }) {
         case .use?:
             guard let tokens = CQLLexer.tokenize(query, limit: 8) else { return nil }
             return parseUse(tokens)
@@ -25,17 +25,28 @@ public enum InterceptedStatement: Hashable, Sendable {
     /// so ordinary traffic is forwarded without making a String of the query (that and a scan through
     /// `String.UTF8View` were a fifth of the proxy's instructions for QUERY traffic).
     public static func mightIntercept(utf8: UnsafeRawBufferPointer, currentKeyspace: String?) -> Bool {
-        candidate(utf8, currentKeyspace: currentKeyspace) != nil
+        candidate(utf8, inSystemKeyspace: currentKeyspace == "system") != nil
+    }
+
+    /// `mightIntercept` for a caller that knows whether its keyspace is "system" (no string to pass around).
+    public static func mightIntercept(utf8: UnsafeRawBufferPointer, inSystemKeyspace: Bool) -> Bool {
+        candidate(utf8, inSystemKeyspace: inSystemKeyspace) != nil
     }
 
     private enum Candidate { case use, select }
 
-    private static func candidate(_ s: UnsafeRawBufferPointer, currentKeyspace: String?) -> Candidate? {
+    private static func candidate(_ s: UnsafeRawBufferPointer, inSystemKeyspace: Bool) -> Candidate? {
+        guard let raw = s.baseAddress else { return nil }
+        let base = raw.assumingMemoryBound(to: UInt8.self)   // the bytes of a frame, never bound otherwise
+        let n = s.count
         var i = 0
-        while i < s.count, s[i] == 0x20 || s[i] == 0x09 || s[i] == 0x0A || s[i] == 0x0D { i += 1 }
-        if startsWithUse(s, at: i) { return .use }
-        guard startsWithSelect(s, at: i) || (i < s.count && (s[i] == 0x2D || s[i] == 0x2F)) else { return nil }
-        return currentKeyspace == "system" || containsSystem(s, from: i) ? .select : nil
+        while i < n, base[i] == 0x20 || base[i] == 0x09 || base[i] == 0x0A || base[i] == 0x0D { i += 1 }
+        guard i < n else { return nil }
+        let lead = base[i] | 0x20
+        if lead == 0x75 { return startsWithWord(base, n, at: i, "use", 0x65_73_75) ? .use : nil }
+        guard lead == 0x73 && startsWithWord(base, n, at: i, "select", 0x74_63_65_6C_65_73)
+                || base[i] == 0x2D || base[i] == 0x2F else { return nil }   // or a comment first
+        return inSystemKeyspace || containsSystem(base, n, from: i) ? .select : nil
     }
 
     private static func parseUse(_ tokens: [CQLToken]) -> InterceptedStatement? {
@@ -51,42 +62,66 @@ public enum InterceptedStatement: Hashable, Sendable {
         return rest.isEmpty ? .use(keyspace: name) : nil
     }
 
-    /// `word` (lower-case ASCII) at `i`, in any case, not followed by an identifier character.
+    /// `word` (lower-case ASCII, at most 7 bytes; `packed` is the same bytes little-endian) at `i`, in any
+    /// case, not followed by an identifier character. One 8-byte load when the text is long enough.
     @inline(__always)
-    private static func startsWithWord(_ s: UnsafeRawBufferPointer, at i: Int, _ word: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8), length: Int) -> Bool {
-        guard s.count - i >= length else { return false }
-        let matches = withUnsafeBytes(of: word) { w in (0..<length).allSatisfy { s[i + $0] | 0x20 == w[$0] } }
-        guard matches else { return false }
-        guard i + length < s.count else { return true }
-        let after = s[i + length]
-        return !(after == 0x5F || (after | 0x20) >= 0x61 && (after | 0x20) <= 0x7A || (after >= 0x30 && after <= 0x39))
-    }
-
-    private static func startsWithUse(_ s: UnsafeRawBufferPointer, at i: Int) -> Bool {
-        startsWithWord(s, at: i, (0x75, 0x73, 0x65, 0, 0, 0), length: 3)
-    }
-
-    private static func startsWithSelect(_ s: UnsafeRawBufferPointer, at i: Int) -> Bool {
-        startsWithWord(s, at: i, (0x73, 0x65, 0x6C, 0x65, 0x63, 0x74), length: 6)
-    }
-
-    /// "system" anywhere from `i`, in any case: Horspool's search, so most bytes are skipped, not compared.
-    private static func containsSystem(_ s: UnsafeRawBufferPointer, from i: Int) -> Bool {
-        var j = i
-        while j + 6 <= s.count {
-            let last = s[j + 5] | 0x20
-            if last == 0x6D, s[j] | 0x20 == 0x73, s[j + 1] | 0x20 == 0x79, s[j + 2] | 0x20 == 0x73,
-               s[j + 3] | 0x20 == 0x74, s[j + 4] | 0x20 == 0x65 { return true }
-            // How far the last compared byte lets the window move: to its last place in "syste", else past it.
-            switch last {
-            case 0x65: j += 1   // e
-            case 0x74: j += 2   // t
-            case 0x73: j += 3   // s
-            case 0x79: j += 4   // y
-            default: j += 6
-            }
+    private static func startsWithWord(_ s: UnsafePointer<UInt8>, _ n: Int, at i: Int, _ word: StaticString, _ packed: UInt64) -> Bool {
+        let length = word.utf8CodeUnitCount
+        guard n - i >= length else { return false }
+        if n - i >= 8 {
+            let w = UnsafeRawPointer(s).loadUnaligned(fromByteOffset: i, as: UInt64.self).littleEndian
+            let mask: UInt64 = (1 << (8 * UInt64(length))) - 1
+            guard (w | 0x2020_2020_2020_2020) & mask == packed else { return false }
+            return !isIdentifierByte(UInt8(truncatingIfNeeded: w >> (8 * UInt64(length))))
         }
-        return false
+        for k in 0..<length where s[i + k] | 0x20 != word.utf8Start[k] { return false }
+        return i + length == n || !isIdentifierByte(s[i + length])
+    }
+
+    @inline(__always)
+    private static func isIdentifierByte(_ b: UInt8) -> Bool {
+        b == 0x5F || (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A || (b >= 0x30 && b <= 0x39)
+    }
+
+    /// "system" anywhere from `i`, in any case. Eight bytes at a time: each 'm' (or 'M') found is checked for
+    /// the "syste" before it. Queries mentioning neither cost a few instructions per word.
+    private static func containsSystem(_ s: UnsafePointer<UInt8>, _ n: Int, from i: Int) -> Bool {
+        @inline(__always) func endsSystem(at m: Int) -> Bool {
+            guard m - 5 >= i else { return false }
+            let b = s + (m - 5)
+            return b[0] | 0x20 == 0x73 && b[1] | 0x20 == 0x79 && b[2] | 0x20 == 0x73 && b[3] | 0x20 == 0x74 && b[4] | 0x20 == 0x65
+        }
+        /// The places of 'm' or 'M' among the 8 bytes at `j`, as the top bit of each byte: the lowest flag is
+        /// exact, higher ones may be false (they are checked anyway).
+        @inline(__always) func ms(at j: Int) -> UInt64 {
+            let w = UnsafeRawPointer(s).loadUnaligned(fromByteOffset: j, as: UInt64.self).littleEndian | 0x2020_2020_2020_2020
+            let x = w ^ 0x6D6D_6D6D_6D6D_6D6D   // a zero byte where w had 'm'
+            return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
+        }
+        @inline(__always) func check(_ found: UInt64, at j: Int) -> Bool {
+            var found = found
+            while found != 0 {
+                if endsSystem(at: j + found.trailingZeroBitCount / 8) { return true }
+                found &= found - 1
+            }
+            return false
+        }
+        var j = i + 5   // the earliest place the final 'm' can be
+        guard n - j >= 8 else {
+            while j < n {
+                if s[j] | 0x20 == 0x6D && endsSystem(at: j) { return true }
+                j += 1
+            }
+            return false
+        }
+        while j + 8 <= n {
+            if check(ms(at: j), at: j) { return true }
+            j += 8
+        }
+        guard j < n else { return false }
+        // The last bytes: one word ending at `n`, its first `seen` bytes (already scanned) masked off.
+        let seen = j - (n - 8)
+        return check(ms(at: n - 8) & (~0 << UInt64(8 * seen)), at: n - 8)
     }
 }
 
