@@ -65,7 +65,7 @@ extension ClientSession {
         let request = requestPool.take(session: self, frame: frame, header: header, ordering: ordering, tag: tag,
                                        now: context.loop.now)
         guard inFlight.insertIfAbsent(header.stream.rawValue, request) else {
-            if connection.isOpen { requestPool.give(request) }   // a closed session keeps no pool (it would hold the session)
+            if isOpen { requestPool.give(request) }   // a closed session keeps no pool (it would hold the session)
             reply(.error(.protocolError("Stream id \(header.stream) is already in use")), stream: header.stream)
             return
         }
@@ -74,12 +74,16 @@ extension ClientSession {
 
     /// Sends (or sends again) on a connection of the pool, preferring another node than `avoiding`.
     func send(_ request: InFlightRequest, avoiding: UpstreamConnection?, on chosen: UpstreamConnection? = nil) {
-        // The data path: a first attempt that may go anywhere. (The general loop below paid three retain and
-        // release pairs more.)
+        // The data path: a first attempt that may go anywhere, with no retain of the pool or the connection
+        // (the session holds the pool; the pool's node holds the connection, and sending never closes it).
+        // The general loop below paid four retain and release pairs more.
         if avoiding == nil, chosen == nil, case .independent = request.ordering, let poolAccess,
-           let upstream = poolAccess._withUnsafeGuaranteedRef({ $0.pickAny() }),
-           upstream.send(request.frame, request: request) {
-            if upstream.isWriteBackedUp { waitForUpstream(upstream) }
+           let next = poolAccess._withUnsafeGuaranteedRef({ $0.pickAnyUnretained() }),
+           next._withUnsafeGuaranteedRef({ upstream in
+               guard upstream.send(request.frame, request: request) else { return false }
+               if upstream.isWriteBackedUp { waitForUpstream(upstream) }
+               return true
+           }) {
             return
         }
         let version = request.header.protocolVersion
@@ -119,7 +123,7 @@ extension ClientSession {
     func finish(_ request: InFlightRequest, _ error: ErrorMessage) {
         inFlight[request.header.stream.rawValue] = nil
         reply(.error(error), stream: request.header.stream)
-        if connection.isOpen { requestPool.give(request) }   // a closed session keeps no pool (it would hold the session)
+        if isOpen { requestPool.give(request) }   // a closed session keeps no pool (it would hold the session)
     }
 }
 
@@ -128,7 +132,7 @@ extension ClientSession: UpstreamResponseHandler {
                             from upstream: UpstreamConnection) {
         // The upstream hands back what `send` gave it: one of this session's requests.
         let request = unsafeDowncast(message, to: InFlightRequest.self)
-        guard connection.isOpen else { return }
+        guard isOpen else { return }
         if header.opcode == Opcode.error.rawValue {
             guard inFlight[request.clientStream.rawValue] === request else { return }
             if let body = frame.messageBody(header), let error = try? CQLReader.readError(body, version: header.protocolVersion),
@@ -149,13 +153,13 @@ extension ClientSession: UpstreamResponseHandler {
             context.metrics.error(code: ErrorCode(rawValue: Int32(bitPattern: UInt32(body[0]) << 24 | UInt32(body[1]) << 16 | UInt32(body[2]) << 8 | UInt32(body[3]))))
         }
         writeToClient(UnsafeRawBufferPointer(frame))
-        if connection.isOpen { requestPool.give(finished) }   // a closed session keeps no pool (it would hold the session)
+        if isOpen { requestPool.give(finished) }   // a closed session keeps no pool (it would hold the session)
         checkOwnBackPressure()
     }
 
     func upstreamDidFail(_ message: ClientRequest, error: UpstreamError, from upstream: UpstreamConnection) {
         let request = unsafeDowncast(message, to: InFlightRequest.self)
-        guard connection.isOpen, inFlight[request.clientStream.rawValue] === request else { return }
+        guard isOpen, inFlight[request.clientStream.rawValue] === request else { return }
         switch error {
         case .keyspaceUnavailable(let ks, let why):
             finish(request, ErrorMessage(code: .invalid, message: "Keyspace '\(ks)' is not usable: \(why)"))
@@ -214,7 +218,7 @@ extension ClientSession: UpstreamResponseHandler {
         // Strong: the upstream answers or fails every request it holds, and a weak reference would put every
         // later retain of this session on the runtime's slow path.
         upstream.sendInternal(.prepare(PrepareRequest(query: statement.query)), ordering: ordering) { result in
-            guard self.connection.isOpen, request.generation == generation,
+            guard self.isOpen, request.generation == generation,
                   self.inFlight[request.header.stream.rawValue] === request else { return }
             switch result {
             case .success(.result(.prepared)):

@@ -44,6 +44,10 @@ final class ClientSession: ConnectionDelegate {
     private var waitingForUpstreamDrain = false
     private var waitingForOwnDrain = false
 
+    /// `connection.isOpen`, kept here: asked per frame and per answer, and a call through the `Connection`
+    /// existential each time showed in profiles. Cleared when the connection reports its close.
+    private(set) var isOpen = true
+
     /// Last time a frame arrived, for --client-idle-timeout.
     private var lastHeardAt = MonotonicClock.now()
     private var idleTimer: TimerHandle?
@@ -63,7 +67,7 @@ final class ClientSession: ConnectionDelegate {
         // Strong: the timer ends with the connection, and a weak reference would put every retain of the
         // session on the runtime's slow path.
         idleTimer = context.loop.schedule(after: idle / 2) {
-            guard self.connection.isOpen else { return }
+            guard self.isOpen else { return }
             if self.inFlight.isEmpty && MonotonicClock.now() - self.lastHeardAt > limit {
                 self.context.metrics.limitReached("client_idle")
                 self.connection.close(error: nil)
@@ -84,7 +88,7 @@ final class ClientSession: ConnectionDelegate {
 
     func connectionDidRead(_ connection: Connection, buffer: ReadBuffer) {
         if context.config.clientIdleTimeout != nil { lastHeardAt = context.loop.now }
-        while connection.isOpen && !isPaused {
+        while isOpen && !isPaused {
             if skipping > 0 {
                 let n = min(skipping, buffer.readableCount)
                 buffer.consume(n)
@@ -298,6 +302,7 @@ final class ClientSession: ConnectionDelegate {
     }
 
     func connectionDidClose(_ connection: Connection, error: Error?) {
+        isOpen = false
         if let idleTimer { context.loop.cancel(idleTimer) }
         // Pooled and waiting requests point back at the session: let go of them, so the session can go too.
         // Answers still on their way find the connection closed and are dropped.

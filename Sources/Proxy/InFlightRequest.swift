@@ -46,7 +46,8 @@ final class InFlightRequest: ClientRequest {
         copyFrame(frame)
         self.header = header
         clientStream = header.stream
-        self.ordering = ordering
+        // Nearly always independent both times: then no enum (a String payload) to copy in and destroy.
+        if case .independent = ordering, case .independent = self.ordering {} else { self.ordering = ordering }
         self.tag = tag
         attempt = 1
         startedAt = now

@@ -83,7 +83,9 @@ public final class ConnectionPool {
         if readyConnectionCount > 0 { body() } else { readyWaiters.append(body) }
     }
 
-    /// Round-robin over nodes; on a node, a connection already in the wanted keyspace is preferred.
+    /// Round-robin over nodes; on a node, a connection already in the wanted keyspace is preferred. A request
+    /// that may go anywhere (`.independent`, no node to avoid) takes the next connection of the ring instead,
+    /// so such requests spread over every connection of every node.
     /// `avoiding` (a node that just failed this request) is used only when no other node has a connection.
     public func pick(for ordering: KeyspaceOrdering, avoiding: UUID? = nil) -> UpstreamConnection? {
         if avoiding == nil, case .independent = ordering { return pickAny() }
@@ -113,15 +115,22 @@ public final class ConnectionPool {
     /// The next connection of the ring with a free stream id: where a request that may go anywhere goes
     /// (`pick(for: .independent)`, without an enum to copy).
     public func pickAny() -> UpstreamConnection? {
+        pickAnyUnretained()?.takeUnretainedValue()
+    }
+
+    /// `pickAny` without a retain: valid while the pool's node keeps the connection, that is until the
+    /// connection closes (which `UpstreamConnection.send` never does by itself).
+    public func pickAnyUnretained() -> Unmanaged<UpstreamConnection>? {
         let n = ringCount
         var i = ringCursor
         for _ in 0..<n {
             if i >= n { i = 0 }
             let candidate = ring[i]
             i += 1
-            if candidate._withUnsafeGuaranteedRef({ $0.hasFreeStream }) {
+            // A connection being closed stays in the ring until its `onClose`; it is not ready by then.
+            if candidate._withUnsafeGuaranteedRef({ $0.isReady && $0.hasFreeStream }) {
                 ringCursor = i
-                return candidate.takeUnretainedValue()
+                return candidate
             }
         }
         return nil

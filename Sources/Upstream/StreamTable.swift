@@ -132,42 +132,41 @@ struct StreamTable {
     }
 }
 
-/// The stream table's columns in manually managed memory. Reference semantics: a `StreamTable` is never
-/// copied (it lives in its connection), so no copy-on-write is needed, and none is paid for.
+/// The stream table's slots in manually managed memory. Reference semantics: a `StreamTable` is never
+/// copied (it lives in its connection), so no copy-on-write is needed, and none is paid for. One record per
+/// id (request, time sent, in use): an answer's lookup touches one cache line, not one per column.
 final class StreamSlots {
+    struct Slot {
+        var client: ClientRequest?
+        var sentAt: Int64
+        var used: Bool
+    }
+
     private(set) var capacity = 0
     private(set) var freeCount = 0
-    private var clients: UnsafeMutablePointer<ClientRequest?>
-    private var sentAtColumn: UnsafeMutablePointer<Int64>
-    private var used: UnsafeMutablePointer<Bool>
+    private var slots: UnsafeMutablePointer<Slot>
     private var free: UnsafeMutablePointer<Int16>
 
     init(capacity: Int) {
-        clients = .allocate(capacity: 0)
-        sentAtColumn = .allocate(capacity: 0)
-        used = .allocate(capacity: 0)
+        slots = .allocate(capacity: 0)
         free = .allocate(capacity: 0)
         grow(to: capacity)
     }
 
     deinit {
-        clients.deinitialize(count: capacity)
-        clients.deallocate()
-        sentAtColumn.deallocate()
-        used.deallocate()
+        slots.deinitialize(count: capacity)
+        slots.deallocate()
         free.deallocate()
     }
 
     /// Adds ids `capacity..<newCapacity`, free, handed out lowest first.
     func grow(to newCapacity: Int) {
         let old = capacity
-        let newClients = UnsafeMutablePointer<ClientRequest?>.allocate(capacity: newCapacity)
-        newClients.moveInitialize(from: clients, count: old)
-        (newClients + old).initialize(repeating: nil, count: newCapacity - old)
-        clients.deallocate()
-        clients = newClients
-        sentAtColumn = Self.regrow(sentAtColumn, from: old, to: newCapacity, filler: 0)
-        used = Self.regrow(used, from: old, to: newCapacity, filler: false)
+        let grown = UnsafeMutablePointer<Slot>.allocate(capacity: newCapacity)
+        grown.moveInitialize(from: slots, count: old)
+        (grown + old).initialize(repeating: Slot(client: nil, sentAt: 0, used: false), count: newCapacity - old)
+        slots.deallocate()
+        slots = grown
         let newFree = UnsafeMutablePointer<Int16>.allocate(capacity: newCapacity)
         newFree.moveInitialize(from: free, count: freeCount)
         free.deallocate()
@@ -179,36 +178,27 @@ final class StreamSlots {
         capacity = newCapacity
     }
 
-    private static func regrow<T>(_ p: UnsafeMutablePointer<T>, from old: Int, to new: Int, filler: T) -> UnsafeMutablePointer<T> {
-        let grown = UnsafeMutablePointer<T>.allocate(capacity: new)
-        grown.moveInitialize(from: p, count: old)
-        (grown + old).initialize(repeating: filler, count: new - old)
-        p.deallocate()
-        return grown
-    }
-
     @inline(__always) func popFree() -> Int16 {
         freeCount -= 1
         return free[freeCount]
     }
 
-    @inline(__always) func isUsed(_ i: Int) -> Bool { used[i] }
-    @inline(__always) func sentAt(_ i: Int) -> Int64 { sentAtColumn[i] }
-    @inline(__always) func client(_ i: Int) -> ClientRequest? { clients[i] }
+    @inline(__always) func isUsed(_ i: Int) -> Bool { slots[i].used }
+    @inline(__always) func sentAt(_ i: Int) -> Int64 { slots[i].sentAt }
+    @inline(__always) func client(_ i: Int) -> ClientRequest? { slots[i].client }
 
     @inline(__always) func store(_ request: ClientRequest?, at i: Int, now: Int64) {
-        clients[i] = request
-        used[i] = true
-        sentAtColumn[i] = now
+        slots[i].client = request
+        slots[i].used = true
+        slots[i].sentAt = now
     }
 
     /// Frees slot `i`, moving its client request out (no retain and release to copy it).
     @inline(__always) func release(_ i: Int) -> ClientRequest? {
-        used[i] = false
         free[freeCount] = Int16(i)
         freeCount += 1
-        let client = (clients + i).move()
-        (clients + i).initialize(to: nil)
-        return client
+        let slot = slots + i
+        slot.pointee.used = false
+        return slot.pointee.client.take()
     }
 }

@@ -37,7 +37,7 @@ public enum InterceptedStatement: Hashable, Sendable {
 
     private static func candidate(_ s: UnsafeRawBufferPointer, inSystemKeyspace: Bool) -> Candidate? {
         guard let raw = s.baseAddress else { return nil }
-        let base = raw.assumingMemoryBound(to: UInt8.self)   // the bytes of a frame, never bound otherwise
+        let base = raw.bindMemory(to: UInt8.self, capacity: s.count)   // a frame's bytes; no other type is bound there
         let n = s.count
         var i = 0
         while i < n, base[i] == 0x20 || base[i] == 0x09 || base[i] == 0x0A || base[i] == 0x0D { i += 1 }
