@@ -47,20 +47,30 @@ public struct FrameHeader: Hashable, Sendable {
     public static func parse(_ bytes: UnsafeRawBufferPointer, maxBodyLength: Int = defaultMaxBodyLength)
         -> FrameParse
     {
+        if let header = valid(bytes, maxBodyLength: maxBodyLength) { return .header(header) }
+        // Why not: the first byte decides the version, then the length.
         guard let first = bytes.first else { return .incomplete }
         let version = first & 0x7F
         guard version >= 3 && version <= 5 else { return .invalid(.unsupportedVersion(version)) }
         guard bytes.count >= size else { return .incomplete }
-        let stream = Int16(bitPattern: UInt16(bytes[2]) << 8 | UInt16(bytes[3]))
-        let rawLength = UInt32(bytes[5]) << 24 | UInt32(bytes[6]) << 16 | UInt32(bytes[7]) << 8 | UInt32(bytes[8])
-        let length = Int(Int32(bitPattern: rawLength))
-        guard length >= 0, length <= maxBodyLength else {
-            return .invalid(.frameTooLarge(length: length, limit: maxBodyLength))
-        }
-        return .header(
-            FrameHeader(
-                version: version, isResponse: first & 0x80 != 0, flags: FrameFlags(rawValue: bytes[1]),
-                stream: StreamID(stream), opcode: bytes[4], length: rawLength))
+        let length = Int(Int32(bitPattern: UInt32(bytes[5]) << 24 | UInt32(bytes[6]) << 16 | UInt32(bytes[7]) << 8 | UInt32(bytes[8])))
+        return .invalid(.frameTooLarge(length: length, limit: maxBodyLength))
+    }
+
+    /// The header at the start of `bytes` when all 9 bytes are there and it is one `parse` accepts, else nil
+    /// (`parse` then says why). Inline loads and compares, nothing to wrap: the read loops' fast path.
+    @inlinable
+    public static func valid(_ bytes: UnsafeRawBufferPointer, maxBodyLength: Int) -> FrameHeader? {
+        guard bytes.count >= size, let p = bytes.baseAddress else { return nil }
+        let first = p.load(as: UInt8.self)
+        let version = first & 0x7F
+        guard version >= 3 && version <= 5 else { return nil }
+        let length = UInt32(bigEndian: p.loadUnaligned(fromByteOffset: 5, as: UInt32.self))
+        guard length <= Int32.max, Int(length) <= maxBodyLength else { return nil }
+        let stream = Int16(bitPattern: UInt16(bigEndian: p.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
+        return FrameHeader(
+            version: version, isResponse: first & 0x80 != 0, flags: FrameFlags(rawValue: p.load(fromByteOffset: 1, as: UInt8.self)),
+            stream: StreamID(stream), opcode: p.load(fromByteOffset: 4, as: UInt8.self), length: length)
     }
 
     public static func parse(_ bytes: [UInt8], maxBodyLength: Int = defaultMaxBodyLength) -> FrameParse {

@@ -6,6 +6,7 @@ import Upstream
 extension ClientSession {
     /// Rewrites the consistency of a write request in `frame` when configured to. Reads are left alone.
     func rewriteWriteConsistency(_ opcode: Opcode, _ header: FrameHeader, _ frame: UnsafeMutableRawBufferPointer) {
+        guard context.rewritesWriteConsistency else { return }   // a Bool: most proxies rewrite nothing
         let unsupported = context.config.unsupportedWriteConsistencies
         guard let body = frame.messageBody(header) else { return }
         let version = header.protocolVersion

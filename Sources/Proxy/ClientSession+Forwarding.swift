@@ -101,15 +101,7 @@ extension ClientSession {
         }
         // A connection whose stream ids are exhausted refuses; the pool then offers the next node.
         for _ in 0..<3 {
-            let next: UpstreamConnection?
-            if let chosen {
-                next = chosen
-            } else if avoiding == nil, case .independent = request.ordering {
-                next = pool.pickAny()
-            } else {
-                next = pool.pick(for: request.ordering, avoiding: avoiding?.host.hostID)
-            }
-            guard let upstream = next else { break }
+            guard let upstream = chosen ?? pool.pick(for: request.ordering, avoiding: avoiding?.host.hostID) else { break }
             if upstream.send(request.frame, request: request) {
                 if upstream.isWriteBackedUp { waitForUpstream(upstream) }
                 return

@@ -156,7 +156,7 @@ final class ClientSession: ConnectionDelegate {
         if isStarted, let version, header.version == version.rawValue, !header.isResponse,
            header.flags.rawValue & FrameFlags.compression.rawValue == 0, let opcode = Self.forwarded(header.opcode) {
             context.counts.request(opcode: header.opcode, bytes: frame.count)
-            if context.rewritesWriteConsistency { rewriteWriteConsistency(opcode, header, frame) }
+            rewriteWriteConsistency(opcode, header, frame)
             route(opcode, header, frame)
             return
         }
@@ -197,7 +197,7 @@ final class ClientSession: ConnectionDelegate {
                 reply(.error(.protocolError("Unexpected message \(opcode), expecting STARTUP or OPTIONS")), stream: header.stream)
                 return
             }
-            if context.rewritesWriteConsistency { rewriteWriteConsistency(opcode, header, frame) }
+            rewriteWriteConsistency(opcode, header, frame)
             route(opcode, header, frame)
         default:
             reply(.error(.protocolError("Unexpected opcode \(header.opcode)")), stream: header.stream)

@@ -98,12 +98,6 @@ public final class LatencyHistogram: Sendable {
             sum.pointee.store(sum.pointee.load(ordering: .relaxed) &+ Int(max(0, nanoseconds)), ordering: .relaxed)
         }
 
-        @inline(__always)
-        func add(_ value: Int, at index: Int) {
-            let cell = cells + index
-            cell.pointee.store(cell.pointee.load(ordering: .relaxed) &+ value, ordering: .relaxed)
-        }
-
         func load(_ index: Int) -> Int { (cells + index).pointee.load(ordering: .relaxed) }
     }
 }

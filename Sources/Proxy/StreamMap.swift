@@ -178,9 +178,7 @@ final class DenseSlots<Value: AnyObject> {
     @inline(__always)
     func take(_ i: Int) -> Value? {
         guard i < capacity else { return nil }
-        let value = (slots + i).move()
-        (slots + i).initialize(to: nil)
-        return value
+        return slots[i].take()
     }
 
     private func grow(toInclude i: Int, limit: Int) {

@@ -88,7 +88,7 @@ public final class ConnectionPool {
     /// so such requests spread over every connection of every node.
     /// `avoiding` (a node that just failed this request) is used only when no other node has a connection.
     public func pick(for ordering: KeyspaceOrdering, avoiding: UUID? = nil) -> UpstreamConnection? {
-        if avoiding == nil, case .independent = ordering { return pickAny() }
+        if avoiding == nil, case .independent = ordering { return pickAnyUnretained()?.takeUnretainedValue() }
         if let avoiding, let other = pick(for: ordering, skipping: avoiding) { return other }
         return pick(for: ordering, skipping: nil)
     }
@@ -112,14 +112,9 @@ public final class ConnectionPool {
         return nil
     }
 
-    /// The next connection of the ring with a free stream id: where a request that may go anywhere goes
-    /// (`pick(for: .independent)`, without an enum to copy).
-    public func pickAny() -> UpstreamConnection? {
-        pickAnyUnretained()?.takeUnretainedValue()
-    }
-
-    /// `pickAny` without a retain: valid while the pool's node keeps the connection, that is until the
-    /// connection closes (which `UpstreamConnection.send` never does by itself).
+    /// The next connection of the ring that is ready and has a free stream id: where a request that may go
+    /// anywhere goes. Unretained, for the session's data path: valid while the pool's node keeps the
+    /// connection, that is until the connection closes (which `UpstreamConnection.send` never does by itself).
     public func pickAnyUnretained() -> Unmanaged<UpstreamConnection>? {
         let n = ringCount
         var i = ringCursor

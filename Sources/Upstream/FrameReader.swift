@@ -11,24 +11,14 @@ public enum FrameRead {
 
 extension ReadBuffer {
     /// The next frame when it is whole and its header valid, else nil (then `nextFrame` says why): the read
-    /// loops' fast path, a few loads and compares inline, with nothing to wrap or unwrap. The same checks as
-    /// `FrameHeader.parse`.
+    /// loops' fast path, with no enum to wrap or unwrap.
     @inline(__always)
     public func wholeFrame(maxBodyLength: Int) -> (FrameHeader, UnsafeMutableRawBufferPointer)? {
         let bytes = readable
-        guard bytes.count >= FrameHeader.size, let p = bytes.baseAddress else { return nil }
-        let first = p.load(as: UInt8.self)
-        let version = first & 0x7F
-        guard version >= 3 && version <= 5 else { return nil }
-        let length = UInt32(bigEndian: p.loadUnaligned(fromByteOffset: 5, as: UInt32.self))
-        guard length <= Int32.max, Int(length) <= maxBodyLength else { return nil }
-        let total = FrameHeader.size + Int(length)
+        guard let header = FrameHeader.valid(UnsafeRawBufferPointer(bytes), maxBodyLength: maxBodyLength) else { return nil }
+        let total = FrameHeader.size + Int(header.length)
         guard bytes.count >= total else { return nil }
-        let stream = Int16(bitPattern: UInt16(bigEndian: p.loadUnaligned(fromByteOffset: 2, as: UInt16.self)))
-        let header = FrameHeader(version: version, isResponse: first & 0x80 != 0,
-                                 flags: FrameFlags(rawValue: p.load(fromByteOffset: 1, as: UInt8.self)),
-                                 stream: StreamID(stream), opcode: p.load(fromByteOffset: 4, as: UInt8.self), length: length)
-        return (header, UnsafeMutableRawBufferPointer(start: p, count: total))
+        return (header, UnsafeMutableRawBufferPointer(rebasing: bytes[0..<total]))
     }
 
     public func nextFrame(maxBodyLength: Int) -> FrameRead {

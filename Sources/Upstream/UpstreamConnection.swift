@@ -340,7 +340,8 @@ public final class UpstreamConnection: ConnectionDelegate {
 
     /// The keyspace of a RESULT SET_KEYSPACE frame, read without decoding anything else.
     static func setKeyspaceName(_ frame: UnsafeMutableRawBufferPointer, _ header: FrameHeader) -> String? {
-        // Looked at for every RESULT: the kind is compared in place, and only SET_KEYSPACE (3) is decoded.
+        // Reached for RESULTs `mightSetKeyspace` did not rule out: the kind is compared in place, and only
+        // SET_KEYSPACE (3) is decoded.
         guard let body = frame.messageBody(header), body.count >= 4,
               body[0] == 0, body[1] == 0, body[2] == 0, body[3] == 3 else { return nil }
         var reader = CQLReader(UnsafeRawBufferPointer(rebasing: body[4...]))

@@ -76,4 +76,22 @@ import TestSupport
         for (k, v) in reference { #expect(map[k] === v) }
         #expect(Set(map.allValues.map(\.n)) == Set(reference.values.map(\.n)))
     }
+
+    @Test("remove(_:ifIdenticalTo:) takes out only that very value, dense and hashed ids alike",
+          arguments: [Int16(7), 1050, -3])
+    func removeIfIdentical(key: Int16) {
+        var map = StreamMap<Box>()
+        let first = Box(1), reused = Box(2)
+        let inserted = map.insertIfAbsent(key, reused)
+        #expect(inserted)
+        // An answer for an earlier request under the same id leaves the one now there alone.
+        let stale = map.remove(key, ifIdenticalTo: first)
+        #expect(stale == nil)
+        #expect(map[key] === reused && map.count == 1)
+        let removed = map.remove(key, ifIdenticalTo: reused)
+        #expect(removed === reused)
+        #expect(map[key] == nil && map.isEmpty)
+        let again = map.remove(key, ifIdenticalTo: reused)
+        #expect(again == nil)
+    }
 }
