@@ -64,12 +64,14 @@ extension ClientSession {
         }
         let request = requestPool.take(session: self, frame: frame, header: header, ordering: ordering, tag: tag,
                                        now: context.loop.now)
-        guard inFlight.insertIfAbsent(header.stream.rawValue, request) else {
-            if isOpen { requestPool.give(request) }   // a closed session keeps no pool (it would hold the session)
+        // The pool's reference moves into the map, which then keeps the request alive while it is sent: no
+        // retain and release around the send. (A request refused for its stream id is freed, not pooled.)
+        let sending = Unmanaged.passUnretained(request)
+        guard inFlight.insertIfAbsent(header.stream.rawValue, consume request) else {
             reply(.error(.protocolError("Stream id \(header.stream) is already in use")), stream: header.stream)
             return
         }
-        send(request, avoiding: nil)
+        sending._withUnsafeGuaranteedRef { send($0, avoiding: nil) }
     }
 
     /// Sends (or sends again) on a connection of the pool, preferring another node than `avoiding`.
@@ -113,9 +115,11 @@ extension ClientSession {
 
     /// Answers the client with an error of the proxy's own and forgets the request.
     func finish(_ request: InFlightRequest, _ error: ErrorMessage) {
-        inFlight[request.header.stream.rawValue] = nil
-        reply(.error(error), stream: request.header.stream)
-        if isOpen { requestPool.give(request) }   // a closed session keeps no pool (it would hold the session)
+        let stream = request.header.stream
+        // Owned from here: the map's reference may be the last one (`forward` sends through an unretained one).
+        let removed = inFlight.remove(stream.rawValue, ifIdenticalTo: request)
+        reply(.error(error), stream: stream)
+        if isOpen, let removed { requestPool.give(removed) }   // a closed session keeps no pool (it would hold the session)
     }
 }
 
@@ -145,7 +149,7 @@ extension ClientSession: UpstreamResponseHandler {
             context.metrics.error(code: ErrorCode(rawValue: Int32(bitPattern: UInt32(body[0]) << 24 | UInt32(body[1]) << 16 | UInt32(body[2]) << 8 | UInt32(body[3]))))
         }
         writeToClient(UnsafeRawBufferPointer(frame))
-        if isOpen { requestPool.give(finished) }   // a closed session keeps no pool (it would hold the session)
+        if isOpen { requestPool.give(consume finished) }   // a closed session keeps no pool (it would hold the session)
         checkOwnBackPressure()
     }
 

@@ -37,8 +37,9 @@ struct StreamMap<Value: AnyObject> {
     var allValues: [Value] { (dense?.values ?? []) + values.compactMap { $0 } }
 
     /// Adds `value` unless `key` is present; false (and no change) when it is. One probe for the request path's
-    /// "is this stream id free" and "take it".
-    mutating func insertIfAbsent(_ key: Int16, _ value: Value) -> Bool {
+    /// "is this stream id free" and "take it". The value is taken over (the caller's reference moves in, no
+    /// retain): a refused one is released here.
+    mutating func insertIfAbsent(_ key: Int16, _ value: consuming Value) -> Bool {
         if key >= 0 && Int(key) < Self.denseLimit {
             if dense == nil { dense = DenseSlots<Value>() }   // written once: a store per request cost a retain
             guard dense.unsafelyUnwrapped.insertIfEmpty(Int(key), value, limit: Self.denseLimit) else { return false }
@@ -167,10 +168,10 @@ final class DenseSlots<Value: AnyObject> {
 
     /// Stores `value` at `i` unless something is there already.
     @inline(__always)
-    func insertIfEmpty(_ i: Int, _ value: Value, limit: Int) -> Bool {
+    func insertIfEmpty(_ i: Int, _ value: consuming Value, limit: Int) -> Bool {
         if i >= capacity { grow(toInclude: i, limit: limit) }
         guard slots[i] == nil else { return false }
-        (slots + i).pointee = value
+        (slots + i).pointee = consume value
         return true
     }
 

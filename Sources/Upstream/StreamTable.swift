@@ -187,10 +187,10 @@ final class StreamSlots {
     @inline(__always) func sentAt(_ i: Int) -> Int64 { slots[i].sentAt }
     @inline(__always) func client(_ i: Int) -> ClientRequest? { slots[i].client }
 
+    /// Fills free slot `i`. A free slot holds no request (`release` moved it out, `grow` made it empty), so
+    /// it is initialized over, not assigned: no release of the nil that was there.
     @inline(__always) func store(_ request: ClientRequest?, at i: Int, now: Int64) {
-        slots[i].client = request
-        slots[i].used = true
-        slots[i].sentAt = now
+        (slots + i).initialize(to: Slot(client: request, sentAt: now, used: true))
     }
 
     /// Frees slot `i`, moving its client request out (no retain and release to copy it).
