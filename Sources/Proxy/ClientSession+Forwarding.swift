@@ -14,25 +14,14 @@ extension ClientSession {
             // Most queries are forwarded on a glance at their raw text; only a candidate for interception
             // (USE, a SELECT mentioning "system") is decoded.
             guard let body = frame.messageBody(header), let text = QueryView.queryBytes(body: body) else {
-                reply(.error(.protocolError("Malformed QUERY body")), stream: header.stream)
+                refuse(.protocolError("Malformed QUERY body"), stream: header.stream)
                 return
             }
             guard InterceptedStatement.mightIntercept(utf8: text, inSystemKeyspace: inSystemKeyspace) else {
                 forward(header, frame, ordering: keyspaceOrdering)
                 return
             }
-            guard let view = try? QueryView(body: body, version: header.protocolVersion) else {
-                reply(.error(.protocolError("Malformed QUERY body")), stream: header.stream)
-                return
-            }
-            switch InterceptedStatement.classify(view.query, currentKeyspace: keyspace) {
-            case .systemSelect(let select)?:
-                answerSystemSelect(select, stream: header.stream)
-            case .use?:
-                forward(header, frame, ordering: .barrier, tag: Self.useTag)
-            case nil:
-                forward(header, frame, ordering: keyspaceOrdering)
-            }
+            routeCandidate(header, frame, body)
         case .prepare:
             // Nodes derive a prepared id from the query and the session's keyspace. Connections are shared,
             // so a client without a keyspace prepares under a fixed one ("system"), never under whatever
@@ -42,24 +31,44 @@ extension ClientSession {
         case .batch:
             forward(header, frame, ordering: keyspaceOrdering)
         case .execute where !usePreparedIDs.isEmpty:
-            // EXECUTE of a prepared USE changes the connection's keyspace: it runs as a barrier, like USE.
-            let id = frame.messageBody(header).flatMap { try? ExecuteView(body: $0, version: header.protocolVersion) }?.preparedID
-            if let id, usePreparedIDs.contains(id) {
-                forward(header, frame, ordering: .barrier, tag: Self.useTag)
-            } else {
-                forward(header, frame, ordering: .independent)
-            }
+            routeExecuteMaybeUse(header, frame)
         default:
             forward(header, frame, ordering: .independent)
+        }
+    }
+
+    /// EXECUTE of a prepared USE changes the connection's keyspace: it runs as a barrier, like USE.
+    @inline(never)
+    private func routeExecuteMaybeUse(_ header: FrameHeader, _ frame: UnsafeMutableRawBufferPointer) {
+        let id = frame.messageBody(header).flatMap { try? ExecuteView(body: $0, version: header.protocolVersion) }?.preparedID
+        if let id, usePreparedIDs.contains(id) {
+            forward(header, frame, ordering: .barrier, tag: Self.useTag)
+        } else {
+            forward(header, frame, ordering: .independent)
+        }
+    }
+
+    /// A QUERY that may be a USE or a SELECT of a system table: decoded, and answered or forwarded.
+    @inline(never)
+    private func routeCandidate(_ header: FrameHeader, _ frame: UnsafeMutableRawBufferPointer, _ body: UnsafeRawBufferPointer) {
+        guard let view = try? QueryView(body: body, version: header.protocolVersion) else {
+            refuse(.protocolError("Malformed QUERY body"), stream: header.stream)
+            return
+        }
+        switch InterceptedStatement.classify(view.query, currentKeyspace: keyspace) {
+        case .systemSelect(let select)?:
+            answerSystemSelect(select, stream: header.stream)
+        case .use?:
+            forward(header, frame, ordering: .barrier, tag: Self.useTag)
+        case nil:
+            forward(header, frame, ordering: keyspaceOrdering)
         }
     }
 
     private func forward(_ header: FrameHeader, _ frame: UnsafeMutableRawBufferPointer,
                          ordering: KeyspaceOrdering, tag: UInt32 = 0) {
         guard inFlight.count < context.config.maxInFlightPerClient else {
-            context.metrics.limitReached("in_flight_per_client")
-            reply(.error(.overloaded("Too many requests in flight on this connection (limit \(context.config.maxInFlightPerClient))")),
-                  stream: header.stream)
+            refuseOverLimit(stream: header.stream)
             return
         }
         let request = requestPool.take(session: self, frame: frame, header: header, ordering: ordering, tag: tag,
@@ -68,10 +77,24 @@ extension ClientSession {
         // retain and release around the send. (A request refused for its stream id is freed, not pooled.)
         let sending = Unmanaged.passUnretained(request)
         guard inFlight.insertIfAbsent(header.stream.rawValue, consume request) else {
-            reply(.error(.protocolError("Stream id \(header.stream) is already in use")), stream: header.stream)
+            refuse(.protocolError("Stream id \(header.stream) is already in use"), stream: header.stream)
             return
         }
         sending._withUnsafeGuaranteedRef { send($0, avoiding: nil) }
+    }
+
+    // The refusals are out of line: the data path's functions are then not sized for building their messages.
+
+    @inline(never)
+    private func refuse(_ error: @autoclosure () -> ErrorMessage, stream: StreamID) {
+        reply(.error(error()), stream: stream)
+    }
+
+    @inline(never)
+    private func refuseOverLimit(stream: StreamID) {
+        context.metrics.limitReached("in_flight_per_client")
+        reply(.error(.overloaded("Too many requests in flight on this connection (limit \(context.config.maxInFlightPerClient))")),
+              stream: stream)
     }
 
     /// Sends (or sends again) on a connection of the pool, preferring another node than `avoiding`.
@@ -88,6 +111,12 @@ extension ClientSession {
            }) {
             return
         }
+        sendSlowly(request, avoiding: avoiding, on: chosen)
+    }
+
+    /// Retries, re-sends, a session's first request, a keyspace's ordering: all but the data path.
+    @inline(never)
+    private func sendSlowly(_ request: InFlightRequest, avoiding: UpstreamConnection?, on chosen: UpstreamConnection?) {
         let version = request.header.protocolVersion
         let pool: ConnectionPool
         if let cached = upstreamPool {
@@ -129,13 +158,7 @@ extension ClientSession: UpstreamResponseHandler {
         // The upstream hands back what `send` gave it: one of this session's requests.
         let request = unsafeDowncast(message, to: InFlightRequest.self)
         guard isOpen else { return }
-        if header.opcode == Opcode.error.rawValue {
-            guard inFlight[request.clientStream.rawValue] === request else { return }
-            if let body = frame.messageBody(header), let error = try? CQLReader.readError(body, version: header.protocolVersion),
-               handleError(error, request: request, from: upstream) {
-                return
-            }
-        }
+        if header.opcode == Opcode.error.rawValue, handleErrorAnswer(frame, header, request, from: upstream) { return }
         // The map's reference goes back to the pool below: no retain to give it back.
         guard let finished = inFlight.remove(request.clientStream.rawValue, ifIdenticalTo: request) else { return }
         context.latency.record(nanoseconds: context.loop.now - request.startedAt)
@@ -145,12 +168,30 @@ extension ClientSession: UpstreamResponseHandler {
                let body = frame.messageBody(header) {
                 noteResult(body, of: request)
             }
-        } else if header.opcode == Opcode.error.rawValue, let body = frame.messageBody(header), body.count >= 4 {
-            context.metrics.error(code: ErrorCode(rawValue: Int32(bitPattern: UInt32(body[0]) << 24 | UInt32(body[1]) << 16 | UInt32(body[2]) << 8 | UInt32(body[3]))))
+        } else if header.opcode == Opcode.error.rawValue {
+            countError(frame, header)
         }
         writeToClient(UnsafeRawBufferPointer(frame))
         if isOpen { requestPool.give(consume finished) }   // a closed session keeps no pool (it would hold the session)
         checkOwnBackPressure()
+    }
+
+    /// An ERROR answer: true when it was dealt with here (a stale answer, a retry, a re-prepare), so the
+    /// client must not see it.
+    @inline(never)
+    private func handleErrorAnswer(_ frame: UnsafeMutableRawBufferPointer, _ header: FrameHeader, _ request: InFlightRequest,
+                                   from upstream: UpstreamConnection) -> Bool {
+        guard inFlight[request.clientStream.rawValue] === request else { return true }
+        guard let body = frame.messageBody(header), let error = try? CQLReader.readError(body, version: header.protocolVersion) else {
+            return false
+        }
+        return handleError(error, request: request, from: upstream)
+    }
+
+    @inline(never)
+    private func countError(_ frame: UnsafeMutableRawBufferPointer, _ header: FrameHeader) {
+        guard let body = frame.messageBody(header), body.count >= 4 else { return }
+        context.metrics.error(code: ErrorCode(rawValue: Int32(bitPattern: UInt32(body[0]) << 24 | UInt32(body[1]) << 16 | UInt32(body[2]) << 8 | UInt32(body[3]))))
     }
 
     func upstreamDidFail(_ message: ClientRequest, error: UpstreamError, from upstream: UpstreamConnection) {

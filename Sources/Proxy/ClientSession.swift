@@ -116,6 +116,7 @@ final class ClientSession: ConnectionDelegate {
 
     /// Answers a frame whose framing cannot be trusted. Returns true when it could be skipped and reading
     /// may go on; false when more bytes are needed first, or the connection was closed.
+    @inline(never)
     private func refuse(_ error: CQLProtocolError, buffer: ReadBuffer) -> Bool {
         let bytes = UnsafeRawBufferPointer(buffer.readable)
         switch error {
@@ -160,6 +161,13 @@ final class ClientSession: ConnectionDelegate {
             route(opcode, header, frame)
             return
         }
+        handleSlowly(header, frame)
+    }
+
+    /// Everything but the data path: the handshake, refusals, compressed frames. Out of line, so that the
+    /// data path's frame (registers saved, stack) is not sized for it.
+    @inline(never)
+    private func handleSlowly(_ header: FrameHeader, _ frame: UnsafeMutableRawBufferPointer) {
         if !header.flags.contains(.compression) { context.counts.request(opcode: header.opcode, bytes: frame.count) }
         let frameVersion = header.protocolVersion
         guard !header.isResponse else {
@@ -258,6 +266,11 @@ final class ClientSession: ConnectionDelegate {
             connection.write(frame)
             return
         }
+        writeCompressed(frame, codec)
+    }
+
+    @inline(never)
+    private func writeCompressed(_ frame: UnsafeRawBufferPointer, _ codec: FrameBodyCodec) {
         var out: [UInt8] = []
         out.reserveCapacity(frame.count)
         out.append(contentsOf: frame[0..<FrameHeader.size])

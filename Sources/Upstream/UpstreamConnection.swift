@@ -276,13 +276,18 @@ public final class UpstreamConnection: ConnectionDelegate {
             case .incomplete:
                 return
             case .invalid(let error):
-                close(.connectionClosed("bad frame from \(host.address): \(error)"))
+                closeForBadFrame(error)
                 return
             case .frame(let header, let frame):
                 dispatch(header, frame)
                 buffer.consume(frame.count)
             }
         }
+    }
+
+    @inline(never)
+    private func closeForBadFrame(_ error: CQLProtocolError) {
+        close(.connectionClosed("bad frame from \(host.address): \(error)"))
     }
 
     private func reportInFlight() {
@@ -293,17 +298,13 @@ public final class UpstreamConnection: ConnectionDelegate {
 
     private func dispatch(_ header: FrameHeader, _ frame: UnsafeMutableRawBufferPointer) {
         if header.stream == .event {
-            if let onEvent, let message = try? decode(header, frame), case .event(let event) = message { onEvent(event) }
+            deliverEvent(header, frame)
             return
         }
         guard let pending = streams.complete(header.stream) else { return }   // e.g. answered after a timeout
         switch pending {
         case .internalRequest(let completion):
-            do {
-                completion(.success(try decode(header, frame)))
-            } catch {
-                completion(.failure(.unexpectedResponse("\(error)")))
-            }
+            complete(completion, header, frame)
         case .client(let request):
             if header.opcode == Opcode.result.rawValue, Self.mightSetKeyspace(frame, header),
                let ks = Self.setKeyspaceName(frame, header) { keyspace = ks }
@@ -311,6 +312,22 @@ public final class UpstreamConnection: ConnectionDelegate {
             finished(request)
             request.handler.upstreamDidRespond(frame, header: header, request: request, from: self)
             if !parked.isEmpty { pump() }
+        }
+    }
+
+    // Out of line: the clients' answers (the data path) then do not pay for decoding's stack and registers.
+
+    @inline(never)
+    private func deliverEvent(_ header: FrameHeader, _ frame: UnsafeMutableRawBufferPointer) {
+        if let onEvent, let message = try? decode(header, frame), case .event(let event) = message { onEvent(event) }
+    }
+
+    @inline(never)
+    private func complete(_ completion: InternalCompletion, _ header: FrameHeader, _ frame: UnsafeMutableRawBufferPointer) {
+        do {
+            completion(.success(try decode(header, frame)))
+        } catch {
+            completion(.failure(.unexpectedResponse("\(error)")))
         }
     }
 

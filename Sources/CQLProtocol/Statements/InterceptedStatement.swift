@@ -83,7 +83,7 @@ public enum InterceptedStatement: Hashable, Sendable {
         b == 0x5F || (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A || (b >= 0x30 && b <= 0x39)
     }
 
-    /// "system" anywhere from `i`, in any case. Eight places at a time: an "sy" pair (two loads a byte apart,
+    /// "system" anywhere from `i`, in any case. Sixteen places a round: an "sy" pair (two loads a byte apart,
     /// case folded) is rare in CQL, where the 'm' looked for before was in every FROM; only a word holding
     /// one is looked at byte by byte. (Swift's SIMD16 compares compiled to a loop over bytes here.)
     private static func containsSystem(_ s: UnsafePointer<UInt8>, _ n: Int, from i: Int) -> Bool {
@@ -94,14 +94,14 @@ public enum InterceptedStatement: Hashable, Sendable {
             return b[0] | 0x20 == 0x73 && b[1] | 0x20 == 0x79 && b[2] | 0x20 == 0x73 && b[3] | 0x20 == 0x74
                 && b[4] | 0x20 == 0x65 && b[5] | 0x20 == 0x6D
         }
-        /// Whether one of the places p..<p+8 starts "sy" (any case); reads the bytes p..<p+9. A byte of `x`
-        /// is zero exactly where a pair starts, and the zero-byte test below is exact for "is there one".
-        @inline(__always) func hasPair(at p: Int) -> Bool {
+        /// Nonzero when one of the places p..<p+8 starts "sy" (any case); reads the bytes p..<p+9. A byte of
+        /// `x` is zero exactly where a pair starts, and the zero-byte test is exact for "is there one".
+        @inline(__always) func pairs(at p: Int) -> UInt64 {
             let fold: UInt64 = 0x2020_2020_2020_2020
             let first = raw.loadUnaligned(fromByteOffset: p, as: UInt64.self).littleEndian | fold
             let second = raw.loadUnaligned(fromByteOffset: p + 1, as: UInt64.self).littleEndian | fold
             let x = (first ^ 0x7373_7373_7373_7373) | (second ^ 0x7979_7979_7979_7979)
-            return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 != 0
+            return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
         }
         @inline(__always) func scan(_ from: Int, _ to: Int) -> Bool {
             var p = from
@@ -115,14 +115,17 @@ public enum InterceptedStatement: Hashable, Sendable {
         guard end > i else { return false }
         guard n - i >= 9 else { return scan(i, end) }
         var p = i
-        while p + 9 <= n {
-            if hasPair(at: p) && scan(p, min(p + 8, end)) { return true }
-            p += 8
+        while p + 17 <= n {   // sixteen places per round, one branch
+            if pairs(at: p) | pairs(at: p + 8) != 0 && scan(p, min(p + 16, end)) { return true }
+            p += 16
         }
-        guard p < end else { return false }
-        // The last places: one word ending at the text's end (places already seen are harmlessly seen again).
-        let q = n - 9
-        return hasPair(at: q) && scan(q, end)
+        while p < end {
+            // Eight places at most, in a word that ends by the text's end (places seen twice are harmless).
+            let q = min(p, n - 9)
+            if pairs(at: q) != 0 && scan(q, min(q + 8, end)) { return true }
+            p = q + 8
+        }
+        return false
     }
 }
 
