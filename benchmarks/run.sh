@@ -17,7 +17,7 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-REPS=3 DURATION=2 WARMUP=0.5 BUILD=1
+REPS=5 DURATION=2 WARMUP=0.5 BUILD=1
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) REPS=1 DURATION=0.5 WARMUP=0.2 ;;

@@ -38,6 +38,10 @@ public final class EventLoop: @unchecked Sendable {
     private var timers = TimerHeap()
     private var beforeSleep: [() -> Void] = []
     private var flushList: [Flushable] = []
+    /// The list being flushed, and the inbox's tasks being run: swapped with the live ones, so that an
+    /// iteration allocates no array (a copy and `removeAll(keepingCapacity:)` made a new buffer each time).
+    private var flushing: [Flushable] = []
+    private var runningTasks: [@Sendable () -> Void] = []
     private var thread: pthread_t?
     private var running = true
     /// The monotonic time (ns) when the current iteration's events came in: what the data path stamps requests
@@ -206,18 +210,22 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     private func runInbox() {
-        let tasks = inbox.withLock { inbox in
-            defer { inbox.tasks.removeAll(keepingCapacity: true); inbox.wakeupPending = false }
-            return inbox.tasks
+        var tasks = runningTasks
+        runningTasks = []
+        inbox.withLock { inbox in
+            swap(&inbox.tasks, &tasks)
+            inbox.wakeupPending = false
         }
         for task in tasks { task() }
+        tasks.removeAll(keepingCapacity: true)
+        runningTasks = tasks
     }
 
     private func runFlushes() {
         while !flushList.isEmpty {
-            let list = flushList
-            flushList.removeAll(keepingCapacity: true)
-            for target in list { target.flushNow() }
+            swap(&flushList, &flushing)
+            for target in flushing { target.flushNow() }   // may queue more: the loop goes round again
+            flushing.removeAll(keepingCapacity: true)
         }
     }
 }
