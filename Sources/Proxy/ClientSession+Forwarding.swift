@@ -14,7 +14,7 @@ extension ClientSession {
             // Most queries are forwarded on a glance at their raw text; only a candidate for interception
             // (USE, a SELECT mentioning "system") is decoded.
             guard let body = frame.messageBody(header), let text = QueryView.queryBytes(body: body) else {
-                refuse(.protocolError("Malformed QUERY body"), stream: header.stream)
+                replyRefusal(.protocolError("Malformed QUERY body"), stream: header.stream)
                 return
             }
             guard InterceptedStatement.mightIntercept(utf8: text, inSystemKeyspace: inSystemKeyspace) else {
@@ -52,7 +52,7 @@ extension ClientSession {
     @inline(never)
     private func routeCandidate(_ header: FrameHeader, _ frame: UnsafeMutableRawBufferPointer, _ body: UnsafeRawBufferPointer) {
         guard let view = try? QueryView(body: body, version: header.protocolVersion) else {
-            refuse(.protocolError("Malformed QUERY body"), stream: header.stream)
+            replyRefusal(.protocolError("Malformed QUERY body"), stream: header.stream)
             return
         }
         switch InterceptedStatement.classify(view.query, currentKeyspace: keyspace) {
@@ -77,7 +77,7 @@ extension ClientSession {
         // retain and release around the send. (A request refused for its stream id is freed, not pooled.)
         let sending = Unmanaged.passUnretained(request)
         guard inFlight.insertIfAbsent(header.stream.rawValue, consume request) else {
-            refuse(.protocolError("Stream id \(header.stream) is already in use"), stream: header.stream)
+            replyRefusal(.protocolError("Stream id \(header.stream) is already in use"), stream: header.stream)
             return
         }
         sending._withUnsafeGuaranteedRef { send($0, avoiding: nil) }
@@ -86,7 +86,7 @@ extension ClientSession {
     // The refusals are out of line: the data path's functions are then not sized for building their messages.
 
     @inline(never)
-    private func refuse(_ error: @autoclosure () -> ErrorMessage, stream: StreamID) {
+    private func replyRefusal(_ error: @autoclosure () -> ErrorMessage, stream: StreamID) {
         reply(.error(error()), stream: stream)
     }
 

@@ -304,7 +304,7 @@ public final class UpstreamConnection: ConnectionDelegate {
         guard let pending = streams.complete(header.stream) else { return }   // e.g. answered after a timeout
         switch pending {
         case .internalRequest(let completion):
-            complete(completion, header, frame)
+            deliverInternal(completion, header, frame)
         case .client(let request):
             if header.opcode == Opcode.result.rawValue, Self.mightSetKeyspace(frame, header),
                let ks = Self.setKeyspaceName(frame, header) { keyspace = ks }
@@ -323,7 +323,7 @@ public final class UpstreamConnection: ConnectionDelegate {
     }
 
     @inline(never)
-    private func complete(_ completion: InternalCompletion, _ header: FrameHeader, _ frame: UnsafeMutableRawBufferPointer) {
+    private func deliverInternal(_ completion: InternalCompletion, _ header: FrameHeader, _ frame: UnsafeMutableRawBufferPointer) {
         do {
             completion(.success(try decode(header, frame)))
         } catch {
